@@ -1,1 +1,2 @@
-export {};
+export type * from "./types.js";
+export { NEED_DATA, PAUSED } from "./types.js";

@@ -79,7 +79,14 @@ export default tseslint.config(
   ]),
   ...purePackages.map((name) => ({
     files: [`packages/${name}/src/**/*.ts`],
+    ignores: [`packages/${name}/src/node/**`],
     rules: { "no-restricted-globals": ["error", ...nodeGlobals] },
+  })),
+  // A pure package may ship a Node-only adapter under src/node/, exported from its own subpath
+  // (e.g. @lmail/mux/node); its core entry never imports it.
+  ...purePackages.map((name) => ({
+    files: [`packages/${name}/src/node/**/*.ts`],
+    rules: importRules(name, { src: false }),
   })),
   {
     files: ["apps/daemon/src/**/*.ts", "apps/daemon/test/**/*.ts"],

@@ -1,1 +1,14 @@
-export {};
+export { TLS_DEFAULTS, isPemFiles } from "./options.js";
+export type { CertificateSource, PemFiles, PemPair, TlsMinVersion, TlsOptions } from "./options.js";
+export { TlsConfigError, TlsConfigErrorCode, TlsHandshakeError, TlsHandshakeErrorCode } from "./errors.js";
+export { DEFAULT_ENTRY, TlsContextStore } from "./context-store.js";
+export type { CertificateInfo, ReloadResult } from "./context-store.js";
+export { upgradeSocket } from "./upgrade.js";
+export type { UpgradeOptions } from "./upgrade.js";
+export { describeTls } from "./describe.js";
+export type { TlsInfo } from "./describe.js";
+export { createImplicitTlsServer } from "./implicit-server.js";
+export type { ImplicitTlsServerOptions } from "./implicit-server.js";
+export { SELF_SIGNED_DEFAULTS, generateSelfSigned } from "./self-signed.js";
+export type { SelfSignedOptions } from "./self-signed.js";
+export { normalizeHostName, normalizeSniKey } from "./server-name.js";

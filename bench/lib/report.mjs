@@ -1,0 +1,89 @@
+// Turns the collected samples into the result object (JSON) and a Markdown report.
+import { pairedRatios, summarize } from "./stats.mjs";
+
+const fmt = (x, digits) =>
+  x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmtRatio = (s) => (s === null ? "—" : `${fmt(s.median, 2)}× (${fmt(s.min, 2)}–${fmt(s.max, 2)})`);
+
+/**
+ * @param {object} meta run metadata
+ * @param {Array<{scenario: object, rows: Array<{server: object, status: string, reason?: string, samples: Record<string, Array<number|null>>, details: object[]}>}>} collected
+ * @param {Array<object>} goals
+ */
+export function buildResults(meta, collected, goals) {
+  const scenarios = collected.map(({ scenario, rows }) => ({
+    id: scenario.id,
+    title: scenario.title,
+    messages: scenario.resolvedMessages,
+    metrics: scenario.metrics.map((metric) => {
+      const metricRows = rows.map((row) => ({
+        server: row.server.id,
+        label: row.server.label,
+        family: row.server.family,
+        status: row.status,
+        ...(row.reason ? { reason: row.reason } : {}),
+        samples: row.samples[metric.id] ?? [],
+        summary: summarize(row.samples[metric.id] ?? []),
+      }));
+      const ratios = [];
+      for (const a of metricRows.filter((r) => r.family === "lmail" && r.summary)) {
+        for (const b of metricRows.filter((r) => r.family === "anchor" && r.summary)) {
+          const { ratios: values, summary } = pairedRatios(a.samples, b.samples);
+          if (summary) ratios.push({ lmail: a.server, anchor: b.server, values, summary });
+        }
+      }
+      return { ...metric, rows: metricRows, ratios };
+    }),
+    details: Object.fromEntries(rows.map((row) => [row.server.id, row.details])),
+  }));
+
+  const goalResults = goals.map((goal) => {
+    const metric = scenarios.find((s) => s.id === goal.scenario)?.metrics.find((m) => m.id === goal.metric);
+    let value = null;
+    if (metric) {
+      if (goal.anchor) value = metric.ratios.find((r) => r.lmail === goal.server && r.anchor === goal.anchor)?.summary?.median ?? null;
+      else value = metric.rows.find((r) => r.server === goal.server)?.summary?.median ?? null;
+    }
+    const met = value === null ? null : goal.min !== undefined ? value >= goal.min : value <= goal.max;
+    return { ...goal, value, met };
+  });
+  return { meta, scenarios, goals: goalResults };
+}
+
+/** The Markdown report: a summary of medians, the goals, then every metric with min, max and ratios. */
+export function toMarkdown(results) {
+  const { meta } = results;
+  const out = [];
+  out.push(`Command: \`${meta.command}\` — ${meta.date}, ${meta.cpus}× ${meta.cpu}, Linux ${meta.kernel}, Node ${meta.node}, commit ${meta.commit}.`);
+  out.push(`${meta.quick ? "Quick run" : "Full run"}: ${meta.reps} interleaved repetitions per scenario (fewer where stated), each run on a freshly started server process; medians, with min–max.`);
+  out.push(`Ratios are lmail ÷ anchor, computed run by run (run i of each), then summarized: median (min–max).`);
+  out.push("");
+  out.push("**Goals (issue 8)**");
+  out.push("");
+  out.push("| goal | target | measured | |");
+  out.push("|---|---|---|---|");
+  for (const g of results.goals) {
+    const target = g.min !== undefined ? `≥ ${g.min}${g.anchor ? "×" : ""}` : `≤ ${g.max}`;
+    const measured = g.value === null ? "not measured" : `${fmt(g.value, 2)}${g.anchor ? "×" : ""}`;
+    out.push(`| ${g.text} | ${target} | ${measured} | ${g.met === null ? "—" : g.met ? "met" : "**not met**"} |`);
+  }
+  out.push("");
+  for (const s of results.scenarios) {
+    for (const m of s.metrics) {
+      out.push(`**${s.title}** — ${m.title} (${m.better} is better)`);
+      out.push("");
+      out.push("| server | median | min | max | runs |");
+      out.push("|---|--:|--:|--:|--:|");
+      for (const r of m.rows) {
+        if (r.summary) out.push(`| ${r.label} | ${fmt(r.summary.median, m.digits)} | ${fmt(r.summary.min, m.digits)} | ${fmt(r.summary.max, m.digits)} | ${r.summary.n} |`);
+        else out.push(`| ${r.label} | ${r.status}${r.reason ? `: ${r.reason.replaceAll("|", "/").slice(0, 160)}` : ""} | | | 0 |`);
+      }
+      if (m.ratios.length > 0) {
+        out.push("");
+        out.push(m.ratios.map((r) => `${r.lmail} ÷ ${r.anchor}: ${fmtRatio(r.summary)}`).join("; "));
+      }
+      out.push("");
+    }
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,213 @@
+// The scenarios of issue 8 and how each one is measured. A scenario's `measure(handle, opts)` runs
+// against one freshly started server and returns its metrics ({metricId: number}) and details.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { memoryKiB, resetPeakRss, runBounded } from "./proc.mjs";
+
+const benchDir = path.resolve(import.meta.dirname, "..");
+const SMTP_SOURCE = "/usr/sbin/smtp-source";
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+/**
+ * Runs Postfix's smtp-source against the server; resolves with messages per second (wall time of
+ * the client process, start to exit). smtp-source exits non-zero on any unexpected reply.
+ */
+async function smtpSource(port, { sessions, size, kept, recipients = 1, messages, timeoutMs }) {
+  const args = ["-M", "bench.example", "-s", String(sessions), "-m", String(messages), "-l", String(size)];
+  if (kept) args.push("-d");
+  if (recipients > 1) args.push("-r", String(recipients));
+  args.push(`127.0.0.1:${port}`);
+  const res = await runBounded(SMTP_SOURCE, args, { timeoutMs });
+  if (res.timedOut) throw new Error(`smtp-source ${args.join(" ")}: time limit of ${timeoutMs} ms passed`);
+  if (res.code !== 0) throw new Error(`smtp-source ${args.join(" ")}: exit ${res.code}: ${(res.stderr || res.stdout).trim().split("\n").slice(-2).join(" / ")}`);
+  return { rate: messages / (res.ms / 1000), ms: res.ms, command: `smtp-source ${args.join(" ")}` };
+}
+
+/** The same short warm-up for every server (JIT, buffers): 1 KB messages over 4 kept sessions. */
+async function warmUp(port, opts) {
+  await smtpSource(port, { sessions: 4, size: 1024, kept: true, messages: opts.warmupMessages, timeoutMs: opts.timeoutMs });
+  return opts.warmupMessages;
+}
+
+/** Checks the server's own count (when it has one) against what the client sent. */
+async function delivered(handle, expected) {
+  const stats = await handle.stats();
+  if (stats === null) return {};
+  if (stats.messages < expected) throw new Error(`the server counted ${stats.messages} messages, the client sent ${expected}`);
+  return { serverCounted: stats.messages };
+}
+
+const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A throughput scenario driven by smtp-source. */
+function throughput(shape) {
+  return async (handle, opts) => {
+    const warm = await warmUp(handle.port, opts);
+    const run = await smtpSource(handle.port, { ...shape, messages: opts.messages, timeoutMs: opts.timeoutMs });
+    const check = await delivered(handle, warm + opts.messages);
+    return { metrics: { rate: run.rate }, detail: { ms: Math.round(run.ms), ...check } };
+  };
+}
+
+/** One big message: peak RSS growth of the server process (VmHWM after minus VmRSS before). */
+function bigMessage(size) {
+  return async (handle, opts) => {
+    const warm = await warmUp(handle.port, opts);
+    await settle(200); // let the warm-up's sockets close before the baseline is taken
+    const peakReset = resetPeakRss(handle.pid);
+    const before = memoryKiB(handle.pid);
+    const run = await smtpSource(handle.port, { sessions: 1, size, kept: false, messages: 1, timeoutMs: opts.timeoutMs });
+    const after = memoryKiB(handle.pid);
+    const check = await delivered(handle, warm + 1);
+    return {
+      metrics: { growth: (after.hwmKiB - before.rssKiB) / KiB },
+      detail: { rssBeforeKiB: before.rssKiB, hwmAfterKiB: after.hwmKiB, peakReset, ms: Math.round(run.ms), ...check },
+    };
+  };
+}
+
+/** Holds `opts.connections` idle connections; RSS per connection, then 1 KB kept throughput while they are held. */
+function idleConnections() {
+  return async (handle, opts) => {
+    const count = opts.connections;
+    const warm = await warmUp(handle.port, opts);
+    await settle(200);
+    const before = memoryKiB(handle.pid);
+    const client = spawn(process.execPath, [path.join(benchDir, "clients", "idle.mjs"), `--port=${handle.port}`, `--count=${count}`, `--timeout-ms=${opts.timeoutMs}`], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    try {
+      const line = await new Promise((resolve, reject) => {
+        let out = "";
+        client.stdout.setEncoding("utf8").on("data", (d) => {
+          out += d;
+          if (out.includes("\n")) resolve(out.trim());
+        });
+        client.once("exit", (code) => reject(new Error(`idle client exited (${code}): ${out.trim()}`)));
+      });
+      if (!line.startsWith("HELD")) throw new Error(`idle client: ${line}`);
+      await settle(500); // a measurement pause: the server's allocations for the last accepts land
+      const held = memoryKiB(handle.pid);
+      const run = await smtpSource(handle.port, { sessions: 20, size: 1024, kept: true, messages: opts.messages, timeoutMs: opts.timeoutMs });
+      const check = await delivered(handle, warm + opts.messages);
+      return {
+        metrics: { perConnection: (held.rssKiB - before.rssKiB) / count, rateHeld: run.rate },
+        detail: { rssBeforeKiB: before.rssKiB, rssHeldKiB: held.rssKiB, connections: count, ms: Math.round(run.ms), ...check },
+      };
+    } finally {
+      client.stdin.end();
+      client.kill("SIGTERM");
+    }
+  };
+}
+
+/** The pipelining client (bench/clients/pipeline.mjs). */
+function pipelined(shape) {
+  return async (handle, opts) => {
+    const warm = await warmUp(handle.port, opts);
+    const args = [
+      path.join(benchDir, "clients", "pipeline.mjs"),
+      `--port=${handle.port}`,
+      `--sessions=${shape.sessions}`,
+      `--messages=${opts.messages}`,
+      `--size=${shape.size}`,
+      `--recipients=${shape.recipients}`,
+      `--timeout-ms=${opts.timeoutMs}`,
+    ];
+    const res = await runBounded(process.execPath, args, { timeoutMs: opts.timeoutMs + 5000 });
+    const result = JSON.parse(res.stdout.trim().split("\n").at(-1) || "{}");
+    if (res.code !== 0 || result.error) throw new Error(`pipelining client: ${result.error ?? res.stderr.trim()}`);
+    const check = await delivered(handle, warm + opts.messages);
+    return { metrics: { rate: result.messages / (result.ms / 1000) }, detail: { ms: Math.round(result.ms), ...check } };
+  };
+}
+
+const rate = { id: "rate", title: "messages/s", better: "higher", digits: 0 };
+
+/**
+ * Every scenario: which servers run it, how many messages (full and --quick), and the metrics.
+ * `messages.perServer` lowers the count for a server that is slow by design (the 100 ms greeting).
+ */
+export const scenarios = [
+  {
+    id: "new-connection",
+    title: "1 KB, 20 sessions, a new connection per message",
+    servers: ["smtp-sink", "smtp-server", "smtp-server-nodelay", "lmail"],
+    messages: { full: 6000, quick: 1000, perServer: { "smtp-server": { full: 800, quick: 200 } } },
+    metrics: [rate],
+    measure: throughput({ sessions: 20, size: 1024, kept: false }),
+  },
+  {
+    id: "kept",
+    title: "1 KB, 20 sessions, connections kept",
+    servers: ["smtp-sink", "smtp-server-nodelay", "lmail"],
+    messages: { full: 30000, quick: 3000 },
+    metrics: [rate],
+    measure: throughput({ sessions: 20, size: 1024, kept: true }),
+  },
+  {
+    id: "kept-10-rcpt",
+    title: "1 KB, 20 sessions, 10 recipients, kept",
+    servers: ["smtp-sink", "smtp-server-nodelay", "lmail"],
+    messages: { full: 10000, quick: 1500 },
+    metrics: [rate],
+    measure: throughput({ sessions: 20, size: 1024, kept: true, recipients: 10 }),
+  },
+  {
+    id: "pipelining",
+    title: "1 KB, 20 sessions, 10 recipients, kept, pipelined (EHLO, MAIL, RCPT x 10, DATA in one write)",
+    servers: ["smtp-sink", "smtp-server-nodelay", "lmail"],
+    messages: { full: 10000, quick: 1500 },
+    metrics: [rate],
+    measure: pipelined({ sessions: 20, size: 1024, recipients: 10 }),
+  },
+  {
+    id: "1mb",
+    title: "1 MB, 4 sessions, connections kept",
+    servers: ["smtp-sink", "smtp-server-nodelay", "lmail"],
+    messages: { full: 600, quick: 100 },
+    metrics: [rate],
+    measure: throughput({ sessions: 4, size: MiB, kept: true }),
+  },
+  {
+    id: "durable",
+    title: "1 KB, 20 sessions, kept, one file per message with fsync",
+    servers: ["smtp-server-fsync", "lmail-maildir", "lmaild"],
+    messages: { full: 4000, quick: 600 },
+    metrics: [rate],
+    measure: throughput({ sessions: 20, size: 1024, kept: true }),
+  },
+  {
+    id: "100mib",
+    title: "one 100 MiB message: peak RSS growth of the server",
+    servers: ["smtp-sink", "smtp-server-nodelay", "lmail", "lmail-maildir", "lmaild"],
+    messages: { full: 1, quick: 1 },
+    reps: { full: 3, quick: 1 },
+    metrics: [{ id: "growth", title: "MiB peak RSS growth", better: "lower", digits: 1 }],
+    measure: bigMessage(100 * MiB),
+  },
+  {
+    id: "idle",
+    title: "10,000 idle connections",
+    servers: ["smtp-sink", "smtp-server-nodelay", "lmail", "lmaild"],
+    messages: { full: 10000, quick: 2000 },
+    connections: { full: 10000, quick: 2000 },
+    reps: { full: 3, quick: 1 },
+    metrics: [
+      { id: "perConnection", title: "KiB RSS per idle connection", better: "lower", digits: 2 },
+      { id: "rateHeld", title: "messages/s (1 KB, 20 kept sessions) while they are held", better: "higher", digits: 0 },
+    ],
+    measure: idleConnections(),
+  },
+];
+
+/** Goals from issue 8: [scenario, metric, lmail server, anchor or null, comparison, target]. */
+export const goals = [
+  { text: "lmail (discard) at or above smtp-sink, 1 KB over kept connections", scenario: "kept", metric: "rate", server: "lmail", anchor: "smtp-sink", min: 1 },
+  { text: "lmail (discard) at 0.8x smtp-sink or above, a new connection per message", scenario: "new-connection", metric: "rate", server: "lmail", anchor: "smtp-sink", min: 0.8 },
+  { text: "lmail at least 2x smtp-server on 1 MB messages", scenario: "1mb", metric: "rate", server: "lmail", anchor: "smtp-server-nodelay", min: 2 },
+  { text: "durable Maildir delivery at least 2x smtp-server with fsync", scenario: "durable", metric: "rate", server: "lmail-maildir", anchor: "smtp-server-fsync", min: 2 },
+  { text: "RSS growth for a 100 MiB message at most 16 MiB", scenario: "100mib", metric: "growth", server: "lmail", anchor: null, max: 16 },
+  { text: "at most 4 KiB per idle connection", scenario: "idle", metric: "perConnection", server: "lmail", anchor: null, max: 4 },
+];

@@ -72,6 +72,7 @@ function gitCommit() {
 }
 
 const started = Date.now();
+const loadBefore = os.loadavg()[0];
 const collected = [];
 const availability = new Map(); // server id -> reason it is unavailable
 
@@ -152,6 +153,8 @@ const meta = {
   cpus: os.cpus().length,
   kernel: os.release(),
   commit: gitCommit(),
+  // Other work on the machine skews absolute figures (ratios of interleaved runs less so).
+  loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(os.loadavg()[0].toFixed(2)) },
   smtpSource: "Postfix smtp-source (/usr/sbin/smtp-source)",
 };
 const results = buildResults(meta, collected, goals);

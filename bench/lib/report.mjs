@@ -54,7 +54,7 @@ export function buildResults(meta, collected, goals) {
 export function toMarkdown(results) {
   const { meta } = results;
   const out = [];
-  out.push(`Command: \`${meta.command}\` — ${meta.date}, ${meta.cpus}× ${meta.cpu}, Linux ${meta.kernel}, Node ${meta.node}, commit ${meta.commit}.`);
+  out.push(`Command: \`${meta.command}\` — ${meta.date}, ${meta.cpus}× ${meta.cpu}, Linux ${meta.kernel}, Node ${meta.node}, commit ${meta.commit}; 1-minute load average ${meta.loadAverage.before} before, ${meta.loadAverage.after} after; ${meta.durationS} s.`);
   out.push(`${meta.quick ? "Quick run" : "Full run"}: ${meta.reps} interleaved repetitions per scenario (fewer where stated), each run on a freshly started server process; medians, with min–max.`);
   out.push(`Ratios are lmail ÷ anchor, computed run by run (run i of each), then summarized: median (min–max).`);
   out.push("");

@@ -31,7 +31,7 @@ if (args.help) {
   console.log(`usage: pnpm bench [-- --quick] [--reps N] [--only SCENARIO,...] [--servers SERVER,...] [--profile] [--budget-min M] [--out NAME]
 scenarios: ${scenarios.map((s) => s.id).join(", ")}
 servers:   ${Object.keys(servers).join(", ")}
---profile  runs the lmail servers under node --cpu-prof (profiles in bench/results/profiles/)
+--profile  runs the Node servers under node --cpu-prof (profiles in bench/results/profiles/)
 --out      base name of the result files in bench/results/ (default: latest, or quick with --quick)`);
   process.exit(0);
 }
@@ -105,7 +105,7 @@ for (const scenario of scenarios) {
         timeoutMs: runTimeoutMs,
         warmupMessages: args.quick ? 100 : 400,
       };
-      const ctx = { maxConnections: (scenario.connections?.[mode] ?? 0) + 256, profileDir: row.server.family === "lmail" ? profileDir : undefined };
+      const ctx = { maxConnections: (scenario.connections?.[mode] ?? 0) + 256, profileDir };
       let handle;
       try {
         handle = await row.server.start(ctx);

@@ -25,9 +25,10 @@ export interface UpgradeOptions {
  *
  * Before calling, stop reading the plain socket (remove your 'data' listeners); anything still
  * buffered in it is fed to TLS, so plaintext pipelined after STARTTLS makes the handshake fail
- * rather than being replayed as commands. Renegotiation is refused on the returned socket
- * (`disableRenegotiation()`): a client that tries gets an 'error' on it (ERR_TLS_RENEGOTIATION_DISABLED)
- * and is disconnected. The returned socket keeps a guard 'error' listener so that an error in the
+ * rather than being replayed as commands. Client-initiated renegotiation is refused twice over:
+ * OpenSSL answers it with a `no_renegotiation` alert (`SSL_OP_NO_RENEGOTIATION` in every context)
+ * and the socket has `disableRenegotiation()`, so the attempt surfaces as an 'error'
+ * (ERR_TLS_RENEGOTIATION_DISABLED) on the returned socket, which is then destroyed. The returned socket keeps a guard 'error' listener so that an error in the
  * instant before you attach yours cannot crash the process; attach your own to observe errors.
  */
 export function upgradeSocket(socket: Socket, store: TlsContextStore, options: UpgradeOptions = {}): Promise<TLSSocket> {
@@ -71,6 +72,7 @@ export function upgradeSocket(socket: Socket, store: TlsContextStore, options: U
       secure.off("error", onError);
       secure.off("close", onClose);
       if (error === undefined) {
+        surfaceTlsErrors(secure);
         resolve(secure);
       } else {
         secure.destroy();
@@ -91,6 +93,19 @@ export function upgradeSocket(socket: Socket, store: TlsContextStore, options: U
     secure.on("error", onError);
     secure.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Node reports a TLS error that happens after the handshake (a fatal alert, a bad record, a
+ * refused renegotiation) as an 'error' event only on sockets that a `tls.Server` created; on a
+ * socket made with `new TLSSocket(socket, { isServer: true })` it emits it only as the internal
+ * '_tlsError' event and leaves the connection open. Turn it into what a tls.Server socket does:
+ * destroy the socket with the error, so that it surfaces as 'error' and 'close'.
+ */
+function surfaceTlsErrors(secure: TLSSocket): void {
+  secure.on("_tlsError", (error: Error) => {
+    if (!secure.destroyed) secure.destroy(error);
   });
 }
 

@@ -1,0 +1,15 @@
+import { TlsContextStore } from "./src/index.js";
+import { certFor, connectClient, startServer, echo } from "./test/helpers.js";
+const pem = await certFor("mx.test");
+const store = new TlsContextStore({ default: pem });
+const server = await startServer(store);
+const client = await connectClient(server.port, { maxVersion: "TLSv1.2" });
+const up = await server.nextUpgrade();
+if (up.status !== "fulfilled") throw new Error();
+const s = up.value;
+for (const ev of ["error","close","end","secure"]) s.on(ev, (e) => console.log("server", ev, e?.code ?? e?.message ?? ""));
+for (const ev of ["error","close","end"]) client.on(ev, (e) => console.log("client", ev, e?.code ?? e?.message ?? ""));
+console.log(await echo(client, "before"));
+const r = client.renegotiate({ rejectUnauthorized: false }, (err) => console.log("reneg cb", err?.code, err?.message));
+console.log("renegotiate returned", r);
+setTimeout(async () => { console.log("after 1s"); try { console.log(await echo(client, "after")); } catch (e) { console.log("echo err", e) } setTimeout(()=>process.exit(0), 500); }, 1000);

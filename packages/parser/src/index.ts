@@ -1,1 +1,22 @@
 export type * from "./types.js";
+export { LineFramer, DEFAULT_MAX_COMMAND_LINE_BYTES } from "./line-framer.js";
+export { parseCommand } from "./command.js";
+export {
+  parseReversePath,
+  parseForwardPath,
+  parseAddress,
+  isPostmaster,
+  MAX_LOCAL_PART_BYTES,
+  MAX_PATH_BYTES,
+} from "./address.js";
+export { checkDomain, checkAddressLiteral, isIPv4, isIPv6, MAX_DOMAIN_BYTES, type DomainCheck } from "./domain.js";
+export {
+  parseMailParameters,
+  parseRcptParameters,
+  parseSizeValue,
+  MAX_SIZE_DIGITS,
+  MAX_ENVID_CHARS,
+  MAX_ORCPT_CHARS,
+} from "./parameters.js";
+export { decodeXtext, encodeXtext } from "./xtext.js";
+export { ParserReplies } from "./replies.js";

@@ -1,1 +1,11 @@
-export {};
+export { Maildir, folderDirName } from "./maildir.js";
+export { deliver, deliverSettled, type MaildirDestination } from "./deliver.js";
+export { type MessageBody } from "./engine.js";
+export { maildirHandler, unknownRecipientReply, type MaildirHandlerOptions } from "./handler.js";
+export { cleanTmp, DEFAULT_TMP_MAX_AGE_MS, type CleanTmpOptions } from "./clean-tmp.js";
+export { replyForError, MaildirError, MaildirErrorCode } from "./errors.js";
+export { type WriteOptions, type DeliverOptions } from "./options.js";
+export { type DeliveredFile, type DeliveryResult, type DeliveryOutcome } from "./delivery-result.js";
+export { nodeFs, type MaildirFs, type MaildirFile, type MaildirStats } from "./fs-layer.js";
+export { type LineEnding } from "./line-endings.js";
+export { uniqueName, encodeHostname } from "./unique-name.js";

@@ -1,0 +1,96 @@
+import path from "node:path";
+import { errnoCode, MaildirError, MaildirErrorCode } from "./errors.js";
+import { CREATE_FLAGS, type MaildirFs, type MaildirStats } from "./fs-layer.js";
+
+/** A maildir to deliver into: its directory and, for a Maildir++ folder, the maildir it belongs to. */
+export interface MaildirTarget {
+  readonly path: string;
+  readonly root: string | undefined;
+}
+
+interface EnsureSettings {
+  readonly fs: MaildirFs;
+  readonly fsync: boolean;
+}
+
+/** The subdirectories of a maildir (cr.yp.to/proto/maildir.html). */
+const SUBDIRS = ["tmp", "new", "cur"] as const;
+/** Directories are private to the mailbox owner (the spec's 0700). */
+const DIR_MODE = 0o700;
+
+async function lstatOrUndefined(fs: MaildirFs, p: string): Promise<MaildirStats | undefined> {
+  try {
+    return await fs.lstat(p);
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** mkdir, and fsync the parent so that the new name survives a crash. False when it already existed. */
+async function makeDir(s: EnsureSettings, dir: string): Promise<boolean> {
+  try {
+    await s.fs.mkdir(dir, DIR_MODE);
+  } catch (err) {
+    if (errnoCode(err) === "EEXIST") return false;
+    throw err;
+  }
+  if (s.fsync) await s.fs.syncDir(path.dirname(dir));
+  return true;
+}
+
+/** The ancestors of a maildir are the administrator's: symlinks among them are followed. */
+async function ensureAncestor(s: EnsureSettings, dir: string): Promise<void> {
+  let st: MaildirStats;
+  try {
+    st = await s.fs.stat(dir);
+  } catch (err) {
+    if (errnoCode(err) !== "ENOENT") throw err;
+    const parent = path.dirname(dir);
+    if (parent !== dir) await ensureAncestor(s, parent);
+    if (await makeDir(s, dir)) return;
+    st = await s.fs.stat(dir);
+  }
+  if (!st.isDirectory()) throw new MaildirError(MaildirErrorCode.NotDirectory, `not a directory: ${dir}`, dir);
+}
+
+/**
+ * Make sure `dir` is a real directory, creating it if missing. `linkAllowed` only for the
+ * maildir's own path; any symlink inside a maildir is refused, never followed.
+ */
+async function ensureDir(s: EnsureSettings, dir: string, linkAllowed: boolean): Promise<void> {
+  let st = await lstatOrUndefined(s.fs, dir);
+  if (st === undefined) {
+    if (linkAllowed) await ensureAncestor(s, path.dirname(dir));
+    if (await makeDir(s, dir)) return;
+    st = await s.fs.lstat(dir);
+  }
+  if (st.isSymbolicLink()) {
+    if (!linkAllowed) throw new MaildirError(MaildirErrorCode.Symlink, `refusing a symbolic link inside a maildir: ${dir}`, dir);
+    st = await s.fs.stat(dir);
+  }
+  if (!st.isDirectory()) throw new MaildirError(MaildirErrorCode.NotDirectory, `not a directory: ${dir}`, dir);
+}
+
+/** Create the Maildir++ `maildirfolder` marker file (Courier, Dovecot) if missing. */
+async function ensureFolderMarker(s: EnsureSettings, dir: string): Promise<void> {
+  const marker = path.join(dir, "maildirfolder");
+  try {
+    const file = await s.fs.open(marker, CREATE_FLAGS, 0o600);
+    await file.close();
+  } catch (err) {
+    if (errnoCode(err) !== "EEXIST") throw err;
+  }
+}
+
+/**
+ * Create `tmp/`, `new/` and `cur/` (mode 0700) where missing, for a folder also its root maildir
+ * and its `maildirfolder` marker; throw a {@link MaildirError} on a planted symlink or a file
+ * where a directory belongs.
+ */
+export async function ensureMaildir(target: MaildirTarget, s: EnsureSettings): Promise<void> {
+  if (target.root !== undefined) await ensureMaildir({ path: target.root, root: undefined }, s);
+  await ensureDir(s, target.path, target.root === undefined);
+  for (const sub of SUBDIRS) await ensureDir(s, path.join(target.path, sub), false);
+  if (target.root !== undefined) await ensureFolderMarker(s, target.path);
+}

@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { TlsContextStore } from "./context-store.js";
 import { TlsHandshakeError, TlsHandshakeErrorCode } from "./errors.js";
+import { finishServerSocket } from "./server-socket.js";
 
 /** Options of {@link upgradeSocket}. */
 export interface UpgradeOptions {
@@ -51,9 +52,10 @@ export function upgradeSocket(socket: Socket, store: TlsContextStore, options: U
     if (options.initialData !== undefined && options.initialData.byteLength > 0) {
       socket.unshift(options.initialData);
     }
+    const socketOptions = store.serverOptions();
     let secure: TLSSocket;
     try {
-      secure = new TLSSocket(socket, store.serverOptions());
+      secure = new TLSSocket(socket, socketOptions);
       secure.disableRenegotiation();
     } catch (cause) {
       socket.destroy();
@@ -72,7 +74,7 @@ export function upgradeSocket(socket: Socket, store: TlsContextStore, options: U
       secure.off("error", onError);
       secure.off("close", onClose);
       if (error === undefined) {
-        surfaceTlsErrors(secure);
+        finishServerSocket(secure, socketOptions.requestCert === true);
         resolve(secure);
       } else {
         secure.destroy();
@@ -93,19 +95,6 @@ export function upgradeSocket(socket: Socket, store: TlsContextStore, options: U
     secure.on("error", onError);
     secure.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/**
- * Node reports a TLS error that happens after the handshake (a fatal alert, a bad record, a
- * refused renegotiation) as an 'error' event only on sockets that a `tls.Server` created; on a
- * socket made with `new TLSSocket(socket, { isServer: true })` it emits it only as the internal
- * '_tlsError' event and leaves the connection open. Turn it into what a tls.Server socket does:
- * destroy the socket with the error, so that it surfaces as 'error' and 'close'.
- */
-function surfaceTlsErrors(secure: TLSSocket): void {
-  secure.on("_tlsError", (error: Error) => {
-    if (!secure.destroyed) secure.destroy(error);
   });
 }
 

@@ -1,0 +1,1 @@
+export { fileSpill, type FileSpillOptions } from "./file-spill.js";

@@ -20,3 +20,5 @@ export {
 } from "./parameters.js";
 export { decodeXtext, encodeXtext } from "./xtext.js";
 export { ParserReplies } from "./replies.js";
+export { DataDecoder, DEFAULT_MAX_TEXT_LINE_BYTES } from "./data-decoder.js";
+export { BdatReader } from "./bdat-reader.js";

@@ -22,3 +22,5 @@ export { decodeXtext, encodeXtext } from "./xtext.js";
 export { ParserReplies } from "./replies.js";
 export { DataDecoder, DEFAULT_MAX_TEXT_LINE_BYTES } from "./data-decoder.js";
 export { BdatReader } from "./bdat-reader.js";
+export { decodeBase64, encodeBase64, decodeSaslPlain, decodeSaslLogin, MAX_SASL_PLAIN_FIELD_BYTES } from "./sasl.js";
+export { parseHeaderBlock, type HeaderField, type HeaderBlock } from "./header-block.js";

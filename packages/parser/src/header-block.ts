@@ -1,0 +1,89 @@
+import { CR, LF } from "./bytes.js";
+
+/** One header field, unfolded. */
+export interface HeaderField {
+  /** The field name as given (case kept). */
+  readonly name: string;
+  /** The value: unfolded (CRLF before whitespace removed, RFC 5322 §2.2.3), outer whitespace trimmed, UTF-8 decoded with U+FFFD for invalid octets. */
+  readonly value: string;
+}
+
+/** The result of {@link parseHeaderBlock}. */
+export interface HeaderBlock {
+  readonly fields: HeaderField[];
+  /** Octets of the header block including the empty line, or undefined when no complete block is in the input. */
+  readonly end: number | undefined;
+}
+
+const SP = 0x20;
+const HTAB = 0x09;
+const COLON = 0x3a;
+// Non-fatal: header octets from the wire may be anything; invalid UTF-8 becomes U+FFFD.
+const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
+
+function validName(bytes: Uint8Array, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const b = bytes[i] ?? 0;
+    // RFC 5322 §3.6.8: ftext = %d33-57 / %d59-126
+    if (b < 33 || b > 126) return false;
+  }
+  return true;
+}
+
+/**
+ * Parse the header block at the start of a message (RFC 5322 §2.2, §3.6.8): fields up to the empty
+ * line. Lines may end in CRLF or LF. A line that is neither a field nor a continuation (no colon,
+ * a bad name, a continuation before any field) ends the block there: it is the start of the body,
+ * and `end` points at it. With no complete block in `bytes` (no empty line or body line yet),
+ * `end` is undefined and `fields` holds the fields known to be complete. Never throws.
+ */
+export function parseHeaderBlock(bytes: Uint8Array): HeaderBlock {
+  const fields: HeaderField[] = [];
+  let name: string | undefined;
+  let parts: Uint8Array[] = [];
+  const close = () => {
+    if (name === undefined) return;
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    fields.push(Object.freeze({ name, value: lenient.decode(joined).replace(/^[ \t]+|[ \t]+$/g, "") }));
+    name = undefined;
+    parts = [];
+  };
+  let pos = 0;
+  for (;;) {
+    const lf = bytes.indexOf(LF, pos);
+    if (lf === -1) {
+      // the open field is complete if a line that is no continuation has begun after it
+      if (pos < bytes.length && bytes[pos] !== SP && bytes[pos] !== HTAB) close();
+      return { fields, end: undefined };
+    }
+    const contentEnd = lf > pos && bytes[lf - 1] === CR ? lf - 1 : lf;
+    if (contentEnd === pos) {
+      close();
+      return { fields, end: lf + 1 };
+    }
+    const first = bytes[pos];
+    if (first === SP || first === HTAB) {
+      if (name === undefined) return { fields, end: pos };
+      parts.push(bytes.subarray(pos, contentEnd));
+    } else {
+      const colon = bytes.subarray(pos, contentEnd).indexOf(COLON);
+      let nameEnd = pos + colon;
+      // RFC 5322 §4.5.8 (obsolete syntax): whitespace before the colon is tolerated
+      while (colon > 0 && nameEnd > pos && (bytes[nameEnd - 1] === SP || bytes[nameEnd - 1] === HTAB)) nameEnd--;
+      if (colon === -1 || !validName(bytes, pos, nameEnd)) {
+        close();
+        return { fields, end: pos };
+      }
+      close();
+      name = lenient.decode(bytes.subarray(pos, nameEnd));
+      parts = [bytes.subarray(pos + colon + 1, contentEnd)];
+    }
+    pos = lf + 1;
+  }
+}

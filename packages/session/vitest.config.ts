@@ -1,3 +1,17 @@
+import { defineConfig, mergeConfig } from "vitest/config";
 import shared from "../../vitest.shared.ts";
 
-export default shared;
+export default mergeConfig(
+  shared,
+  defineConfig({
+    test: {
+      coverage: {
+        provider: "v8",
+        include: ["src/**/*.ts"],
+        exclude: ["src/types.ts", "src/index.ts", "src/testing/index.ts"],
+        reporter: ["text-summary", "text"],
+        thresholds: { lines: 75, branches: 70 },
+      },
+    },
+  }),
+);

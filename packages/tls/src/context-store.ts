@@ -12,6 +12,9 @@ export const DEFAULT_ENTRY = "default";
 const DEFAULT_KEY = "";
 const displayName = (key: string): string => (key === DEFAULT_KEY ? DEFAULT_ENTRY : key);
 
+// Names lmail's sessions for resumption, so that they resume only on lmail servers.
+const SESSION_ID_CONTEXT = "lmail-tls";
+
 // Contexts built by TlsContextStore.load() from files read asynchronously, handed to the
 // constructor (synchronously, so nothing else can see it).
 let preloaded: { plan: Plan; entries: Map<string, Entry> } | undefined;
@@ -301,6 +304,9 @@ function buildEntry(key: string, m: Material, settings: Settings): Entry {
       // Refuse client-initiated renegotiation in OpenSSL itself (a no_renegotiation alert): it
       // costs the server far more than the client (CVE-2011-1473) and SMTP never needs it.
       secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
+      // OpenSSL refuses to resume a session without one when client certificates are requested
+      // (an internal_error alert); tls.Server sets it too. At most 32 bytes.
+      sessionIdContext: SESSION_ID_CONTEXT,
     });
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);

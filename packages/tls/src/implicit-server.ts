@@ -8,6 +8,8 @@ import { upgradeSocket } from "./upgrade.js";
 export interface ImplicitTlsServerOptions {
   /** Overrides the store's `handshakeTimeoutMs` for this server. */
   readonly handshakeTimeoutMs?: number;
+  /** Aborts every handshake in progress when it fires (shutdown); they are reported as `Aborted`. */
+  readonly signal?: AbortSignal;
   /** Told of every handshake that fails (the socket is already destroyed). Default: ignored. */
   readonly onHandshakeError?: (error: TlsHandshakeError, socket: Socket) => void;
 }
@@ -17,7 +19,9 @@ export interface ImplicitTlsServerOptions {
  * each accepted socket goes through {@link upgradeSocket} (handshake timeout, SNI, current
  * certificates after a reload, no renegotiation) and `onSecureConnection` receives it once secure.
  * Built on `net` rather than `tls.createServer` because the latter ignores `secureContext`, so
- * the default certificate could not follow a reload.
+ * the default certificate could not follow a reload. An exception thrown by `onSecureConnection`
+ * (which then destroys that connection) or by `onHandshakeError` is rethrown uncaught, as from
+ * any event listener.
  */
 export function createImplicitTlsServer(
   store: TlsContextStore,
@@ -25,10 +29,29 @@ export function createImplicitTlsServer(
   options: ImplicitTlsServerOptions = {},
 ): Server {
   const server = createServer({ noDelay: true }, (socket) => {
-    const upgrade = options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs };
-    upgradeSocket(socket, store, upgrade).then(onSecureConnection, (error: TlsHandshakeError) => {
-      options.onHandshakeError?.(error, socket);
-    });
+    const upgrade = {
+      ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    };
+    upgradeSocket(socket, store, upgrade)
+      .then(
+        (secure) => {
+          try {
+            onSecureConnection(secure);
+          } catch (error) {
+            secure.destroy();
+            throw error;
+          }
+        },
+        (error: TlsHandshakeError) => options.onHandshakeError?.(error, socket),
+      )
+      .catch((error: unknown) => {
+        // A throwing callback is a programming error: rethrow it as a throwing 'connection'
+        // listener would be, rather than as an unhandled rejection.
+        process.nextTick(() => {
+          throw error;
+        });
+      });
   });
   return server;
 }

@@ -47,3 +47,25 @@ describe("createImplicitTlsServer (RFC 8314 §3)", () => {
     }
   });
 });
+
+describe("createImplicitTlsServer shutdown", () => {
+  it("its signal aborts handshakes in progress", async () => {
+    const store = new TlsContextStore({ default: await certFor("mx.test") });
+    const controller = new AbortController();
+    let reported: (error: TlsHandshakeError) => void = () => {};
+    const failure = new Promise<TlsHandshakeError>((resolve) => (reported = resolve));
+    const server = createImplicitTlsServer(store, () => {}, { signal: controller.signal, onHandshakeError: (error) => reported(error) });
+    const accepted = once(server, "connection");
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const silent = netConnect((server.address() as AddressInfo).port, "127.0.0.1");
+    const closed = once(silent, "close");
+    await accepted;
+    const serverClosed = once(server, "close");
+    server.close(); // waits for the connection in its handshake...
+    controller.abort(); // ...which the signal ends
+    expect((await failure).code).toBe(TlsHandshakeErrorCode.Aborted);
+    await closed;
+    await serverClosed;
+  });
+});

@@ -79,6 +79,26 @@ describe("STARTTLS (RFC 3207 §4)", () => {
     secure.destroy();
   });
 
+  it("plaintext pipelined behind STARTTLS and left in the socket is never replayed: the handshake fails (RFC 3207 §6)", async () => {
+    const store = new TlsContextStore({ default: pem });
+    const server = createServer();
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const accepted = once(server, "connection") as Promise<[Socket]>;
+    const plain = netConnect((server.address() as AddressInfo).port, "127.0.0.1");
+    plain.on("error", () => {});
+    const [serverSocket] = await accepted;
+    server.close();
+    plain.write("STARTTLS\r\nMAIL FROM:<injected@example.org>\r\n");
+    const received = await readUntil(serverSocket, "example.org>\r\n");
+    // A careless server leaves what followed STARTTLS in the socket: it goes to TLS, not to SMTP.
+    serverSocket.unshift(Buffer.from(received.slice("STARTTLS\r\n".length), "latin1"));
+    const error = await upgradeSocket(serverSocket, store).catch((e: unknown) => e as TlsHandshakeError);
+    expect(error).toBeInstanceOf(TlsHandshakeError);
+    expect((error as TlsHandshakeError).code).toBe(TlsHandshakeErrorCode.Failed);
+    await once(plain, "close");
+  });
+
   it("hands bytes already read (after a PROXY-style header) to TLS via initialData", async () => {
     const store = new TlsContextStore({ default: pem });
     const server = await serve(store, {}, async (socket) => {

@@ -108,6 +108,7 @@ export class FanOut {
   #spill: SpillHandle | undefined;
   readonly #spills: SpillHandle[] = [];
   #spillUnavailable = false;
+  #spilled = false;
   #changed!: Promise<void>;
   #notifyChanged!: () => void;
   readonly #onAbort: () => void;
@@ -130,9 +131,9 @@ export class FanOut {
     return first === undefined ? 0 : this.#tail - first.start;
   }
 
-  /** True once some reader was fed from a spill. */
+  /** True once some reader was moved to a spill. */
   get spilled(): boolean {
-    return this.#spills.length > 0;
+    return this.#spilled;
   }
 
   /** The body as reader `index` sees it. Iterate it once. */
@@ -217,7 +218,8 @@ export class FanOut {
         }
       }
       if (this.#done && reader.offset >= this.#tail) return { done: true, value: undefined };
-      await this.#pull();
+      // Woken by the read, or by anything else (an abort must not wait for a stalled client).
+      await Promise.race([this.#pull(), this.#changed]);
     }
   }
 
@@ -233,8 +235,10 @@ export class FanOut {
     for (;;) {
       if (this.#failure !== undefined || this.#done || !this.#readers.some((r) => r.mode !== "closed")) return;
       if (this.#memoryLag() < this.#options.spillThresholdBytes) break;
+      // Taken before the awaits below, so that a reader's progress meanwhile is not missed.
+      const changed = this.#changed;
       if (await this.#spillLaggards()) continue;
-      await this.#changed;
+      await changed;
     }
     if (this.#spill !== undefined && !this.#readers.some((r) => r.mode === "spill")) {
       // Every spilled reader is done: stop writing what no one will read.
@@ -307,6 +311,7 @@ export class FanOut {
       if (reader.mode === "memory" && reader.offset >= spill.start && this.#tail - reader.offset >= this.#options.spillThresholdBytes) {
         reader.mode = "spill";
         moved = true;
+        this.#spilled = true;
       }
     }
     this.#trim();

@@ -173,7 +173,13 @@ export class Mux implements Handler {
     };
     const run = async (group: Group, body: AsyncIterable<Uint8Array>): Promise<void> => {
       try {
-        const sub: IncomingMessage = Object.freeze({ ...message, envelope: withRecipients(envelope, group.recipients), body });
+        const sub: IncomingMessage = Object.freeze({
+          ...message, // anything else the transport adds
+          session: message.session,
+          headers: message.headers,
+          envelope: withRecipients(envelope, group.recipients),
+          body,
+        });
         settle(group, await group.handler.data?.(sub, ctx));
       } catch (error) {
         settle(group, replyForError(error));

@@ -186,6 +186,38 @@ describe("a handler that throws: its recipients fail, the others are unaffected"
   });
 });
 
+describe("aborts and stalls", () => {
+  it("an abort while the client sends nothing answers at once, without waiting for the stalled read", async () => {
+    const controller = new AbortController();
+    const stalled = gate();
+    const first = gate();
+    let reads = 0;
+    const source: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          reads += 1;
+          if (reads === 1) {
+            first.open();
+            return { done: false, value: pattern(100) };
+          }
+          await stalled.promise; // the client stopped sending
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    const a = collector();
+    const b = collector();
+    const mux = new Mux().domain("a.example", a).domain("b.example", b);
+    const lmtp = sessionInfo("lmtp");
+    const result = mux.data(message(envelope(["x@a.example", "y@b.example"]), source, lmtp), context(lmtp, controller.signal));
+    await first.promise;
+    await settle();
+    controller.abort(new Error("timeout"));
+    expect(await result).toEqual([LOCAL_ERROR, LOCAL_ERROR]);
+    stalled.open();
+  });
+});
+
 describe("LMTP: one reply per recipient, in envelope order (RFC 2033 §4.2)", () => {
   it("a handler's array answer is spread over its recipients, interleaved with the others'", async () => {
     const a: Handler = {

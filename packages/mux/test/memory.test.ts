@@ -166,4 +166,44 @@ describe("with a spill: a slow handler is fed from the spill past the threshold"
     expect(digest(concat(fast.chunks))).toBe(digest(body));
     expect(spill.created[0]!.closed).toBe(true);
   });
+
+  it("once every spilled handler returned, nothing more is written to the spill", async () => {
+    const threshold = 8 * KiB;
+    const size = 1 * MiB;
+    const fast = counting(256 * KiB);
+    const slow: Handler = {
+      async data(m) {
+        await fast.reached.promise;
+        for await (const _c of m.body) return; // one chunk, then gone
+      },
+    };
+    const spill = new MemorySpillFactory();
+    const mux = new Mux({ spill, spillThresholdBytes: threshold }).domain("f.example", fast).domain("s.example", slow);
+    const body = pattern(size);
+    expect(await mux.data(message(envelope(["a@f.example", "b@s.example"]), new Source(body, 4 * KiB)), context())).toBeUndefined();
+    expect(digest(concat(fast.chunks))).toBe(digest(body));
+    expect(spill.created).toHaveLength(1);
+    expect(spill.created[0]!.closed).toBe(true);
+    expect(spill.created[0]!.appendedBytes).toBeLessThan(size / 2);
+  });
+
+  it("a spill that fails while the backlog is written: fall back to backpressure, the message still passes", async () => {
+    const threshold = 8 * KiB;
+    const fast = counting(threshold);
+    const slowChunks: Uint8Array[] = [];
+    const slow: Handler = {
+      async data(m) {
+        await fast.reached.promise;
+        for await (const c of m.body) slowChunks.push(c);
+      },
+    };
+    const spill = new MemorySpillFactory({ failAppendAtBytes: 1 });
+    const mux = new Mux({ spill, spillThresholdBytes: threshold }).domain("f.example", fast).domain("s.example", slow);
+    const body = pattern(256 * KiB);
+    const lmtp = sessionInfo("lmtp");
+    expect(await mux.data(message(envelope(["a@f.example", "b@s.example"]), new Source(body, 4 * KiB), lmtp), context(lmtp))).toEqual([undefined, undefined]);
+    expect(digest(concat(fast.chunks))).toBe(digest(body));
+    expect(digest(concat(slowChunks))).toBe(digest(body));
+    expect(spill.created[0]!.closed).toBe(true);
+  });
 });

@@ -61,6 +61,20 @@ describe("decided at RCPT (RFC 5321 §3.3)", () => {
     await mux.data(message(envelope([r]), (async function* () {})()), ctx);
     expect(received).toEqual(["early:1"]);
   });
+
+  it("at DATA a recipient is matched to its RCPT decision by address when the envelope holds a copy", async () => {
+    let open = true;
+    const received: string[] = [];
+    const early: Handler = { data: (m) => void received.push(`early:${m.envelope.recipients.map((x) => x.address.raw).join()}`) };
+    const late: Handler = { data: (m) => void received.push(`late:${m.envelope.recipients.map((x) => x.address.raw).join()}`) };
+    const mux = new Mux({ defaultHandler: late }).match(() => open, early);
+    const ctx = context();
+    await mux.rcpt(recipient("x@a.example"), envelope([]), ctx);
+    open = false;
+    // Fresh objects with the same addresses, plus one the mux never saw at RCPT.
+    await mux.data(message(envelope(["x@a.example", "y@a.example"]), (async function* () {})()), ctx);
+    expect(received.sort()).toEqual(["early:x@a.example", "late:y@a.example"]);
+  });
 });
 
 describe("rejectingHandler", () => {

@@ -152,7 +152,7 @@ export class Mux implements Handler {
     const handler = this.route(recipient, envelope, ctx.session);
     let answer: HookReply;
     if (handler.rcpt !== undefined) {
-      const mine = this.#groups(envelope, decisions, ctx.session).get(handler)?.recipients ?? [];
+      const mine = decisions.filter((d) => d.handler === handler).map((d) => d.recipient);
       answer = await handler.rcpt(recipient, withRecipients(envelope, mine), ctx);
       if (answer !== undefined && answer !== null && !isPositive(answer)) return answer;
     }
@@ -232,25 +232,31 @@ export class Mux implements Handler {
    * by the handler decided at its RCPT (matched by identity, else by address), or routed now.
    */
   #groups(envelope: Envelope, decisions: readonly Decision[], session: SessionInfo): Map<Handler, Group> {
-    const unused = new Set(decisions);
+    // Lookups by identity and by address, each decision used once (a recipient may repeat).
+    const byIdentity = new Map<Recipient, Decision[]>();
+    const byAddress = new Map<string, Decision[]>();
+    for (const d of decisions) {
+      const same = byIdentity.get(d.recipient) ?? [];
+      same.push(d);
+      byIdentity.set(d.recipient, same);
+      const raw = byAddress.get(d.recipient.address.raw) ?? [];
+      raw.push(d);
+      byAddress.set(d.recipient.address.raw, raw);
+    }
+    const used = new Set<Decision>();
+    const take = (list: Decision[] | undefined): Decision | undefined => {
+      while (list !== undefined && list.length > 0) {
+        const d = list.shift();
+        if (d !== undefined && !used.has(d)) {
+          used.add(d);
+          return d;
+        }
+      }
+      return undefined;
+    };
     const groups = new Map<Handler, Group>();
     envelope.recipients.forEach((recipient, index) => {
-      let decision: Decision | undefined;
-      for (const d of unused) {
-        if (d.recipient === recipient) {
-          decision = d;
-          break;
-        }
-      }
-      if (decision === undefined) {
-        for (const d of unused) {
-          if (d.recipient.address.raw === recipient.address.raw) {
-            decision = d;
-            break;
-          }
-        }
-      }
-      if (decision !== undefined) unused.delete(decision);
+      const decision = take(byIdentity.get(recipient)) ?? take(byAddress.get(recipient.address.raw));
       const handler = decision?.handler ?? this.route(recipient, envelope, session);
       let group = groups.get(handler);
       if (group === undefined) {

@@ -77,6 +77,31 @@ describe("decided at RCPT (RFC 5321 §3.3)", () => {
   });
 });
 
+describe("many recipients", () => {
+  it("2,000 recipients over two handlers with rcpt hooks: each gets its own, in order (RFC 5321 §4.5.3.1.8 allows 100+)", async () => {
+    const seenCounts: number[] = [];
+    const got = new Map<string, string[]>();
+    const make = (name: string): Handler => ({
+      rcpt: (_r, env) => void seenCounts.push(env.recipients.length),
+      data: (m) => void got.set(name, m.envelope.recipients.map((r) => r.address.raw)),
+    });
+    const mux = new Mux().domain("a.example", make("a")).domain("b.example", make("b"));
+    const ctx = context();
+    const accepted = [];
+    const started = performance.now();
+    for (let i = 0; i < 2000; i++) {
+      const r = recipient(`u${String(i)}@${i % 2 === 0 ? "a" : "b"}.example`);
+      expect(await mux.rcpt(r, envelope(accepted), ctx)).toBeUndefined();
+      accepted.push(r);
+    }
+    await mux.data(message(envelope(accepted), (async function* () {})()), ctx);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(got.get("a")).toHaveLength(1000);
+    expect(got.get("b")!.slice(0, 3)).toEqual(["u1@b.example", "u3@b.example", "u5@b.example"]);
+    expect(seenCounts.slice(0, 4)).toEqual([0, 0, 1, 1]);
+  });
+});
+
 describe("rejectingHandler", () => {
   it("rejects at RCPT with its reply, and at DATA should a message reach it", async () => {
     const busy = reply(450, "4.2.1", "Try later");

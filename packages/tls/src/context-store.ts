@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createSecureContext, type SecureContext, type TLSSocketOptions } from "node:tls";
 import { TlsConfigError, TlsConfigErrorCode } from "./errors.js";
-import { isPemFiles, TLS_DEFAULTS, type CertificateSource, type TlsMinVersion, type TlsOptions } from "./options.js";
+import { isPemFiles, isValidTimeoutMs, MAX_TIMEOUT_MS, TLS_DEFAULTS, type CertificateSource, type TlsMinVersion, type TlsOptions } from "./options.js";
 import { normalizeSniKey, sniCandidates } from "./server-name.js";
 
 /** The name of the entry used when no SNI entry matches, in reports and errors. */
@@ -224,8 +224,8 @@ function plan(options: TlsOptions): Plan {
     throw new TlsConfigError(TlsConfigErrorCode.BadOption, DEFAULT_ENTRY, `minVersion must be "TLSv1.2" or "TLSv1.3", not ${String(minVersion)}`);
   }
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? TLS_DEFAULTS.handshakeTimeoutMs;
-  if (!Number.isFinite(handshakeTimeoutMs) || handshakeTimeoutMs <= 0) {
-    throw new TlsConfigError(TlsConfigErrorCode.BadOption, DEFAULT_ENTRY, `handshakeTimeoutMs must be a positive number of milliseconds, not ${String(handshakeTimeoutMs)}`);
+  if (!isValidTimeoutMs(handshakeTimeoutMs)) {
+    throw new TlsConfigError(TlsConfigErrorCode.BadOption, DEFAULT_ENTRY, `handshakeTimeoutMs must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, not ${String(handshakeTimeoutMs)}`);
   }
   const settings: Settings = {
     minVersion,

@@ -1,4 +1,4 @@
-export { TLS_DEFAULTS, isPemFiles } from "./options.js";
+export { MAX_TIMEOUT_MS, TLS_DEFAULTS, isPemFiles } from "./options.js";
 export type { CertificateSource, PemFiles, PemPair, TlsMinVersion, TlsOptions } from "./options.js";
 export { TlsConfigError, TlsConfigErrorCode, TlsHandshakeError, TlsHandshakeErrorCode } from "./errors.js";
 export { DEFAULT_ENTRY, TlsContextStore } from "./context-store.js";

@@ -68,3 +68,11 @@ export const TLS_DEFAULTS = {
 export function isPemFiles(source: CertificateSource): source is PemFiles {
   return "certFile" in source;
 }
+
+/** The longest timer Node can run (2^31 - 1 ms, about 24.8 days); a longer one would fire at once. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** True for a usable timeout: a positive number of milliseconds a Node timer can wait. */
+export function isValidTimeoutMs(value: number): boolean {
+  return typeof value === "number" && value > 0 && value <= MAX_TIMEOUT_MS;
+}

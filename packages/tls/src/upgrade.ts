@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { TlsContextStore } from "./context-store.js";
 import { TlsHandshakeError, TlsHandshakeErrorCode } from "./errors.js";
+import { isValidTimeoutMs, MAX_TIMEOUT_MS } from "./options.js";
 import { finishServerSocket } from "./server-socket.js";
 
 /** Options of {@link upgradeSocket}. */
@@ -39,6 +40,12 @@ export function upgradeSocket(socket: Socket, store: TlsContextStore, options: U
     // The raw socket's own errors surface on the TLS socket; this guard keeps any that are emitted
     // on the raw socket itself from going unhandled.
     socket.on("error", ignore);
+    if (!isValidTimeoutMs(timeoutMs)) {
+      // A programming error, not a handshake failure: reported as such, the connection dropped.
+      socket.destroy();
+      reject(new RangeError(`upgradeSocket: handshakeTimeoutMs must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, not ${String(timeoutMs)}`));
+      return;
+    }
     if (signal?.aborted === true) {
       socket.destroy();
       reject(new TlsHandshakeError(TlsHandshakeErrorCode.Aborted, "TLS handshake aborted before it started", { cause: signal.reason }));
@@ -84,7 +91,11 @@ export function upgradeSocket(socket: Socket, store: TlsContextStore, options: U
     };
     const onSecure = (): void => finish(undefined);
     const onError = (cause: Error): void =>
-      finish(new TlsHandshakeError(TlsHandshakeErrorCode.Failed, `TLS handshake failed: ${cause.message.trim()}`, { cause }));
+      finish(
+        CONNECTION_LOST.has((cause as NodeJS.ErrnoException).code ?? "")
+          ? new TlsHandshakeError(TlsHandshakeErrorCode.Closed, `the connection was lost during the TLS handshake (${(cause as NodeJS.ErrnoException).code})`, { cause })
+          : new TlsHandshakeError(TlsHandshakeErrorCode.Failed, `TLS handshake failed: ${cause.message.trim()}`, { cause }),
+      );
     const onClose = (): void => finish(new TlsHandshakeError(TlsHandshakeErrorCode.Closed, "the connection closed during the TLS handshake"));
     const onAbort = (): void => finish(new TlsHandshakeError(TlsHandshakeErrorCode.Aborted, "TLS handshake aborted", { cause: signal?.reason }));
     const timer = setTimeout(
@@ -97,6 +108,9 @@ export function upgradeSocket(socket: Socket, store: TlsContextStore, options: U
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+// Socket errors that mean the peer went away rather than that TLS failed.
+const CONNECTION_LOST = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT"]);
 
 function ignore(): void {
   // Deliberately empty: see upgradeSocket's comment on the guard listener.

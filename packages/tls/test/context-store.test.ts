@@ -85,6 +85,7 @@ describe("TlsContextStore at startup", () => {
     expect(bad({ minVersion: "TLSv1.1" })).toBe(TlsConfigErrorCode.BadOption);
     expect(bad({ handshakeTimeoutMs: 0 })).toBe(TlsConfigErrorCode.BadOption);
     expect(bad({ handshakeTimeoutMs: Number.NaN })).toBe(TlsConfigErrorCode.BadOption);
+    expect(bad({ handshakeTimeoutMs: 2 ** 31 })).toBe(TlsConfigErrorCode.BadOption); // a Node timer would fire at once
     expect(bad({ sni: { "MX.test": a, "mx.test.": b } })).toBe(TlsConfigErrorCode.BadOption);
     expect(configError(() => new TlsContextStore({ default: undefined as never })).code).toBe(TlsConfigErrorCode.BadOption);
   });

@@ -186,7 +186,19 @@ describe("handshake failures are reported, never thrown into the void", () => {
     plain.resetAndDestroy();
     const error = rejection(await server.nextUpgrade());
     expect(error).toBeInstanceOf(TlsHandshakeError);
-    expect([TlsHandshakeErrorCode.Closed, TlsHandshakeErrorCode.Failed]).toContain(error.code);
+    expect(error.code).toBe(TlsHandshakeErrorCode.Closed);
+  });
+
+  it("a TCP reset before any TLS byte is reported as closed at once, not at the timeout", async () => {
+    const store = new TlsContextStore({ default: pem }); // 30 s handshake timeout
+    const server = await serve(store);
+    const plain = netConnect(server.port, "127.0.0.1");
+    await once(plain, "connect");
+    plain.resetAndDestroy();
+    const started = performance.now();
+    const error = rejection(await server.nextUpgrade());
+    expect(error.code).toBe(TlsHandshakeErrorCode.Closed);
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it("an AbortSignal stops a handshake in progress (shutdown)", async () => {
@@ -209,6 +221,16 @@ describe("handshake failures are reported, never thrown into the void", () => {
     const plain = netConnect(server.port, "127.0.0.1");
     const closed = once(plain, "close");
     expect(rejection(await server.nextUpgrade()).code).toBe(TlsHandshakeErrorCode.Aborted);
+    await closed;
+  });
+
+  it("an unusable per-call handshakeTimeoutMs rejects with a RangeError and drops the connection", async () => {
+    const store = new TlsContextStore({ default: pem });
+    const server = await serve(store, { handshakeTimeoutMs: 0 });
+    const plain = netConnect(server.port, "127.0.0.1");
+    const closed = once(plain, "close");
+    const outcome = await server.nextUpgrade();
+    expect(outcome.status === "rejected" && outcome.reason).toBeInstanceOf(RangeError);
     await closed;
   });
 

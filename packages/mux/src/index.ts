@@ -1,4 +1,4 @@
-export { Mux, type MuxOptions } from "./mux.js";
+export { Mux, type MuxOptions, type HandlerErrorContext } from "./mux.js";
 export { type RoutePredicate, isPostmaster } from "./route-table.js";
 export { nullHandler } from "./null-handler.js";
 export { rejectingHandler, UNKNOWN_RECIPIENT } from "./rejecting-handler.js";

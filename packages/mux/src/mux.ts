@@ -1,4 +1,4 @@
-import { isPositive } from "@lmail/codes";
+import { isPositive, isSmtpError } from "@lmail/codes";
 import type {
   DataReply,
   Envelope,
@@ -34,6 +34,20 @@ export interface MuxOptions {
   readonly caseSensitiveLocalParts?: boolean;
   /** Subaddress delimiters, each character one (`"+-"` for both). Default "+" (RFC 5233's common form); "" turns stripping off. */
   readonly subaddressDelimiters?: string;
+  /**
+   * Told of every error other than an `SmtpError` that a routed handler's data hook throws (its
+   * recipients get 451 4.3.0; the client never sees the error). Default `console.error`: a
+   * handler's bug is never lost silently, since the mux answers for it instead of the server.
+   */
+  readonly onHandlerError?: (error: unknown, context: HandlerErrorContext) => void;
+}
+
+/** What {@link MuxOptions.onHandlerError} is told besides the error. */
+export interface HandlerErrorContext {
+  readonly handler: Handler;
+  /** The recipients the handler served in this message (they get 451 4.3.0). */
+  readonly recipients: readonly Recipient[];
+  readonly session: SessionInfo;
 }
 
 /** A handler routed for one recipient in the transaction in progress. */
@@ -81,6 +95,7 @@ export class Mux implements Handler {
   readonly #spill: SpillFactory | undefined;
   readonly #spillThresholdBytes: number;
   readonly #spillReadBytes: number;
+  readonly #onHandlerError: (error: unknown, context: HandlerErrorContext) => void;
   /** Routing decisions of the transaction in progress, by connection id. */
   readonly #transactions = new Map<string, Decision[]>();
 
@@ -98,6 +113,7 @@ export class Mux implements Handler {
     this.#spill = options.spill;
     this.#spillThresholdBytes = positiveInteger(options.spillThresholdBytes ?? DEFAULT_SPILL_THRESHOLD_BYTES, "spillThresholdBytes");
     this.#spillReadBytes = positiveInteger(options.spillReadBytes ?? DEFAULT_SPILL_READ_BYTES, "spillReadBytes");
+    this.#onHandlerError = options.onHandlerError ?? ((error) => console.error("@lmail/mux: a data hook failed (recipients get 451 4.3.0):", error));
     const session = options.session;
     this.#session = session;
     // Defined only when the session handler has them: a server offers AUTH only when `auth` exists.
@@ -183,6 +199,13 @@ export class Mux implements Handler {
         settle(group, await group.handler.data?.(sub, ctx));
       } catch (error) {
         settle(group, replyForError(error));
+        if (!isSmtpError(error)) {
+          try {
+            this.#onHandlerError(error, { handler: group.handler, recipients: group.recipients, session: message.session });
+          } catch {
+            // a failing logger must not fail the message
+          }
+        }
       }
     };
 

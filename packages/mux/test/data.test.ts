@@ -4,6 +4,8 @@ import type { Handler, HookReply } from "@lmail/session";
 import { LOCAL_ERROR, Mux, collapseReplies, nullHandler } from "../src/index.js";
 import { Source, collector, concat, digest, context, envelope, gate, message, pattern, sessionInfo, settle } from "./helpers.js";
 
+/** For the tests where handlers fail on purpose: keep the output clean. */
+const quiet = (): void => undefined;
 const queued = (id: string) => reply(250, "2.6.0", `Queued as ${id}`);
 
 describe("one handler", () => {
@@ -126,12 +128,19 @@ describe("a handler that throws: its recipients fail, the others are unaffected"
         throw new TypeError("bug");
       },
     };
-    const mux = new Mux({ spillThresholdBytes: 4096 }).domain("g.example", good).domain("s.example", smtpError).domain("c.example", crash);
+    const reported: [unknown, string[]][] = [];
+    const onHandlerError = (error: unknown, c: { recipients: readonly { address: { raw: string } }[] }) =>
+      void reported.push([error, c.recipients.map((r) => r.address.raw)]);
+    const mux = new Mux({ spillThresholdBytes: 4096, onHandlerError }).domain("g.example", good).domain("s.example", smtpError).domain("c.example", crash);
     const body = pattern(200_000);
     const lmtp = sessionInfo("lmtp");
     const env = envelope(["1@s.example", "2@g.example", "3@c.example", "4@g.example"]);
     const answer = await mux.data(message(env, new Source(body, 4096), lmtp), context(lmtp));
     expect(answer).toEqual([reply(552, "5.2.2", "Mailbox full"), queued("G"), LOCAL_ERROR, queued("G")]);
+    // Only the non-SmtpError is reported (the client never sees it).
+    expect(reported).toHaveLength(1);
+    expect(reported[0]![0]).toBeInstanceOf(TypeError);
+    expect(reported[0]![1]).toEqual(["3@c.example"]);
     expect(LOCAL_ERROR.code).toBe(451);
     expect(LOCAL_ERROR.enhanced).toBe("4.3.0");
     expect(digest(good.received[0]!.body)).toBe(digest(body));
@@ -145,7 +154,7 @@ describe("a handler that throws: its recipients fail, the others are unaffected"
         throw new Error("disk gone");
       },
     };
-    const mux = new Mux().domain("g.example", good).domain("p.example", permanent).domain("t.example", transient);
+    const mux = new Mux({ onHandlerError: quiet }).domain("g.example", good).domain("p.example", permanent).domain("t.example", transient);
     const env = envelope(["1@g.example", "2@p.example", "3@t.example"]);
     const answer = await mux.data(message(env, new Source(pattern(50_000), 4096)), context());
     expect(answer).toBe(LOCAL_ERROR);
@@ -157,7 +166,7 @@ describe("a handler that throws: its recipients fail, the others are unaffected"
   it("a body that fails (connection lost) fails every handler reading it", async () => {
     const a = collector();
     const b = collector();
-    const mux = new Mux().domain("a.example", a).domain("b.example", b);
+    const mux = new Mux({ onHandlerError: quiet }).domain("a.example", a).domain("b.example", b);
     const lmtp = sessionInfo("lmtp");
     const answer = await mux.data(message(envelope(["x@a.example", "y@b.example"]), new Source(pattern(100_000), 4096, 40_000), lmtp), context(lmtp));
     expect(answer).toEqual([LOCAL_ERROR, LOCAL_ERROR]);
@@ -174,7 +183,7 @@ describe("a handler that throws: its recipients fail, the others are unaffected"
         await never.promise;
       },
     };
-    const mux = new Mux({ spillThresholdBytes: 4096 }).domain("w.example", waiting).domain("s.example", stuck);
+    const mux = new Mux({ onHandlerError: quiet, spillThresholdBytes: 4096 }).domain("w.example", waiting).domain("s.example", stuck);
     const lmtp = sessionInfo("lmtp");
     const source = new Source(pattern(1024 * 1024), 4096);
     const result = mux.data(message(envelope(["x@w.example", "y@s.example"]), source, lmtp), context(lmtp, controller.signal));
@@ -207,7 +216,7 @@ describe("aborts and stalls", () => {
     };
     const a = collector();
     const b = collector();
-    const mux = new Mux().domain("a.example", a).domain("b.example", b);
+    const mux = new Mux({ onHandlerError: quiet }).domain("a.example", a).domain("b.example", b);
     const lmtp = sessionInfo("lmtp");
     const result = mux.data(message(envelope(["x@a.example", "y@b.example"]), source, lmtp), context(lmtp, controller.signal));
     await first.promise;

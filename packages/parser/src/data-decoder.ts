@@ -105,6 +105,16 @@ export class DataDecoder {
             break;
           }
           if (chunk[j] === CR) {
+            if (nextLf === j + 1 && nextLf < n) {
+              // Fast path, the common case: CRLF inside this chunk ends the line.
+              lineBytes += 2;
+              if (maxLine > 0 && lineBytes > maxLine) this.#sawLongLine = true;
+              lineBytes = 0;
+              i = j + 2;
+              if (i < n && chunk[i] !== DOT) break; // next line starts with an ordinary octet: still MID
+              state = LINE_START;
+              break;
+            }
             lineBytes += 1;
             state = CR_SEEN;
           } else {

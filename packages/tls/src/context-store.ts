@@ -154,8 +154,9 @@ export class TlsContextStore {
   /**
    * Options for `new tls.TLSSocket(socket, store.serverOptions())`, the server side of a
    * connection: the current default context, SNI, client certificates as configured (never
-   * required). The protocol floor is part of every context. Renegotiation cannot be refused through
-   * options: call `socket.disableRenegotiation()` (what {@link upgradeSocket} does).
+   * required). The protocol floor and the refusal of renegotiation are part of every context.
+   * Prefer {@link upgradeSocket}, which also adds the handshake timeout, `disableRenegotiation()`,
+   * and the two steps Node performs only for tls.Server sockets (see server-socket.ts).
    * Node's `tls.createServer` ignores `secureContext`; serve implicit TLS with
    * {@link createImplicitTlsServer} or `net.createServer` and {@link upgradeSocket} instead.
    */
@@ -194,7 +195,7 @@ export class TlsContextStore {
     try {
       next = options === undefined ? this.#plan : plan(options);
     } catch (error) {
-      const e = error as TlsConfigError;
+      const e = asConfigError(error, DEFAULT_KEY, TlsConfigErrorCode.BadOption);
       return { ok: false, reloaded: [], failed: [{ entry: e.entry, error: e }], removed: [] };
     }
     const built = new Map<string, Entry>();
@@ -283,8 +284,8 @@ function readError(key: string, file: string, cause: unknown): TlsConfigError {
   return new TlsConfigError(TlsConfigErrorCode.Read, displayName(key), `cannot read ${file} (${reason})`, { cause, file });
 }
 
-function asConfigError(error: unknown, key: string): TlsConfigError {
-  return error instanceof TlsConfigError ? error : new TlsConfigError(TlsConfigErrorCode.BadPair, displayName(key), String(error), { cause: error });
+function asConfigError(error: unknown, key: string, code: TlsConfigErrorCode = TlsConfigErrorCode.BadPair): TlsConfigError {
+  return error instanceof TlsConfigError ? error : new TlsConfigError(code, displayName(key), String(error), { cause: error });
 }
 
 function pem(value: string | Uint8Array): string | Buffer {

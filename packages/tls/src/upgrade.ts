@@ -30,8 +30,11 @@ export interface UpgradeOptions {
  * rather than being replayed as commands. Client-initiated renegotiation is refused twice over:
  * OpenSSL answers it with a `no_renegotiation` alert (`SSL_OP_NO_RENEGOTIATION` in every context)
  * and the socket has `disableRenegotiation()`, so the attempt surfaces as an 'error'
- * (ERR_TLS_RENEGOTIATION_DISABLED) on the returned socket, which is then destroyed. The returned socket keeps a guard 'error' listener so that an error in the
- * instant before you attach yours cannot crash the process; attach your own to observe errors.
+ * (ERR_TLS_RENEGOTIATION_DISABLED) on the returned socket, which is then destroyed.
+ *
+ * The returned socket keeps a guard 'error' listener so that an error in the instant before you
+ * attach yours cannot crash the process; attach your own to observe errors ('close' follows).
+ * An unusable `handshakeTimeoutMs` rejects with a RangeError (a programming error).
  */
 export function upgradeSocket(socket: Socket, store: TlsContextStore, options: UpgradeOptions = {}): Promise<TLSSocket> {
   return new Promise<TLSSocket>((resolve, reject) => {

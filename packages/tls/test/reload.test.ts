@@ -124,3 +124,16 @@ describe("reload", () => {
     expect(store.certificates()[0]!.subject).toContain("CN=first.test");
   });
 });
+
+describe("reload with options that are not options", () => {
+  it("reports a BadOption for the default entry and keeps everything", async () => {
+    const pem = await certFor("kept.test");
+    const store = new TlsContextStore({ default: pem });
+    const result = await store.reload(null as never);
+    expect(result.ok).toBe(false);
+    expect(result.failed[0]!.entry).toBe("default");
+    expect(result.failed[0]!.error.code).toBe(TlsConfigErrorCode.BadOption);
+    expect(result.failed[0]!.error.cause).toBeInstanceOf(TypeError);
+    expect(store.certificates()[0]!.subject).toBe("CN=kept.test");
+  });
+});

@@ -21,7 +21,6 @@ export const Replies = {
   messageTooBig: ParserReplies.messageTooBig,
   authOk: reply(235, "2.7.0", "Authentication successful"),
   authFailed: reply(535, "5.7.8", "Error: authentication failed"),
-  authCancelled: reply(501, "5.0.0", "Authentication cancelled"),
   authUnknownMechanism: reply(504, "5.5.4", "Error: unrecognized authentication type"),
   authAgain: reply(503, "5.5.1", "Error: already authenticated"),
   authNeedsTls: reply(538, "5.7.11", "Encryption required for requested authentication mechanism"),

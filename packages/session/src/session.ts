@@ -9,6 +9,8 @@ import {
   BdatReader,
   DataDecoder,
   LineFramer,
+  decodeSaslLogin,
+  decodeSaslPlain,
   parseCommand,
   type Address,
   type Command,
@@ -16,7 +18,6 @@ import {
   type MailParameters,
 } from "@lmail/parser";
 import { collapseReplies } from "./collapse-replies.js";
-import { decodeSaslLogin, decodeSaslPlain } from "./sasl.js";
 import { authOffered, ehloReply, parameterOptions, type EhloState } from "./ehlo.js";
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.js";
 import { Replies, badSequence, closing, withEnhanced } from "./replies.js";
@@ -713,7 +714,7 @@ export class SmtpSession {
     const mechanism = cmd.mechanism.toUpperCase();
     if (mechanism !== "PLAIN" && mechanism !== "LOGIN") return this.#reject(Replies.authUnknownMechanism);
     if (!o.mechanisms.includes(mechanism)) return this.#reject(Replies.authUnknownMechanism);
-    const initial = cmd.initialResponse === undefined ? undefined : cmd.initialResponse === "=" ? "" : cmd.initialResponse;
+    const initial = cmd.initialResponse;
     if (initial === undefined) {
       this.#beginSasl({ mechanism }, mechanism === "PLAIN" ? "" : "VXNlcm5hbWU6");
       return "more";
@@ -742,14 +743,8 @@ export class SmtpSession {
     let outcome: Outcome | "pending";
     if (f.kind === "too-long") outcome = this.#reject(Replies.authLineTooLong);
     else if (f.kind !== "line") outcome = this.#reject(f.reply);
-    else {
-      const text = utf8.decode(f.line);
-      if (text === "*") {
-        // RFC 4954 §4: the client cancels the exchange.
-        this.#send(Replies.authCancelled);
-        outcome = "fail";
-      } else outcome = this.#saslResponse(sasl, text, step);
-    }
+    // RFC 4954 §4: "*" cancels (the parser answers 501 5.7.0, RFC 4954 §6), "=" is an empty response.
+    else outcome = this.#saslResponse(sasl, utf8.decode(f.line), step);
     if (outcome !== "pending") this.#go(step, outcome);
     return true;
   }

@@ -66,7 +66,7 @@ export class SessionDriver implements TranscriptDriver {
     await this.#pump;
     const r = this.#reader.take();
     if (r !== undefined || this.#closed) return r;
-    throw new Error(`no reply: the session waits for more input${this.#reader.rest === "" ? "" : ` (partial: ${JSON.stringify(this.#reader.rest)})`}`);
+    throw new Error("no reply: the session waits for more input");
   }
 
   /** Every reply written so far and not read yet, as one string (for property tests). */

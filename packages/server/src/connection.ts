@@ -1,0 +1,814 @@
+/**
+ * One client connection: where a socket meets a sans-I/O `SmtpSession`. Reads the socket and feeds
+ * the session, pulls its events, awaits the handler's hooks, writes the replies, runs the clock the
+ * session names (command, data block, decision) plus a write timeout, streams message bodies to the
+ * data hook with backpressure, upgrades to TLS, and shuts down gracefully.
+ *
+ * The hot path costs no promise when hooks are absent or answer synchronously, and no allocation per
+ * chunk beyond what the session does: a chunk moves a deadline number, never a timer.
+ */
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import type { Reply } from "@lmail/codes";
+import { parseHeaderBlock } from "./header-block.js";
+import {
+  NEED_DATA,
+  PAUSED,
+  SmtpSession,
+  type CloseReason,
+  type ConnectionInfo,
+  type DataReply,
+  type Envelope,
+  type HeaderField,
+  type HookContext,
+  type IncomingMessage,
+  type SessionEvent,
+  type SessionInfo,
+} from "@lmail/session";
+import { describeTls, upgradeSocket, type TlsContextStore } from "@lmail/tls";
+import { BodyAbortedError, BodyStream } from "./body-stream.js";
+import {
+  commandChannel,
+  connectionChannel,
+  publishError,
+  replyChannel,
+  tlsChannel,
+  transactionChannel,
+  type ConnectionMessage,
+} from "./channels.js";
+import { isThenable, replyForError } from "./hooks.js";
+import type { ResolvedOptions } from "./options.js";
+import { formatReceived } from "./received-header.js";
+
+/** Why a hook's `AbortSignal` fired. */
+export class ConnectionAbortedError extends Error {
+  readonly code = "ERR_LMAIL_CONNECTION_ABORTED";
+  constructor(readonly reason: "disconnect" | "timeout" | "shutdown") {
+    super(`the SMTP connection ended (${reason})`);
+    this.name = "ConnectionAbortedError";
+  }
+}
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly options: ResolvedOptions;
+  readonly tls: TlsContextStore | undefined;
+  /** The connection is gone: every socket closed and the close hook settled. */
+  released(connection: Connection): void;
+}
+
+type TimerKind = "none" | "command" | "data-block" | "decision" | "write" | "closing";
+
+interface Transaction {
+  readonly envelope: Envelope;
+  /** Bytes of the header block gathered before the data hook starts, or undefined once it started (or without a data hook). */
+  headerChunks: Uint8Array[] | undefined;
+  headerBytes: number;
+  body: BodyStream | undefined;
+  hook: "none" | "running" | "settled";
+  result: DataReply | Reply;
+  /** data-end arrived and waits for the hook. */
+  ending: boolean;
+  bytes: number;
+}
+
+const encoder = new TextEncoder();
+const replyDecoder = new TextDecoder();
+const textOf = (bytes: Uint8Array): string => replyDecoder.decode(bytes);
+
+export class Connection {
+  readonly id: string;
+  socket: Socket;
+  #session: SmtpSession | undefined;
+  readonly #host: ConnectionHost;
+  readonly #options: ResolvedOptions;
+  readonly #abort = new AbortController();
+  readonly #ctx: HookContext;
+  readonly #openedAt = Date.now();
+
+  // Flow state
+  #pumping = false;
+  /** A hook (or the TLS upgrade) is outstanding: pull no event until it settles. */
+  #waiting = false;
+  #upgrading = false;
+  /** The body queue is full: pull no event (and read nothing) until the data hook reads. */
+  #bodyFull = false;
+  #writeBlocked = false;
+  /** The session said close: the socket is ending. */
+  #closing = false;
+  /** The socket closed; everything is over. */
+  #finished = false;
+  #readingPaused = false;
+  #shutdownRequested = false;
+  #tx: Transaction | undefined;
+  #closeReason: CloseReason | "reset" | "destroyed" = "reset";
+
+  // Clock: one timer per connection, chasing a deadline that chunks move cheaply.
+  #kind: TimerKind = "none";
+  #deadline = Infinity;
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Infinity;
+  #progress = false;
+  #bytesSinceTick = 0;
+
+  constructor(id: string, socket: Socket, host: ConnectionHost) {
+    this.id = id;
+    this.socket = socket;
+    this.#host = host;
+    this.#options = host.options;
+    const snapshot = (): SessionInfo => this.info;
+    this.#ctx = {
+      get session(): SessionInfo {
+        return snapshot();
+      },
+      signal: this.#abort.signal,
+    };
+  }
+
+  /** The session's snapshot (before the session exists: what the transport knows). */
+  get info(): SessionInfo {
+    if (this.#session !== undefined) return this.#session.info;
+    return {
+      id: this.id,
+      protocol: this.#options.protocol,
+      remoteAddress: this.socket.remoteAddress ?? "",
+      remotePort: this.socket.remotePort ?? 0,
+      localAddress: this.socket.localAddress ?? "",
+      localPort: this.socket.localPort ?? 0,
+    };
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** True while a transaction is in flight (between MAIL and the reply to its end of data). */
+  get inTransaction(): boolean {
+    return this.#tx !== undefined || (this.#session?.inTransaction ?? false);
+  }
+
+  /**
+   * Start the session on a socket that is ready for SMTP (PROXY header read, implicit TLS done).
+   * `initial` holds bytes already read past a PROXY header.
+   */
+  start(connection: ConnectionInfo, starttls: boolean, initial: Uint8Array | undefined): void {
+    const o = this.#options;
+    const { auth, ...settings } = o.session;
+    const hasAuth = typeof o.handler.auth === "function";
+    this.#session = new SmtpSession({
+      ...settings,
+      hostname: o.hostname,
+      connection,
+      protocol: o.protocol,
+      starttls,
+      auth: hasAuth ? (auth ?? true) : false,
+    });
+    this.#attach(this.socket);
+    if (connectionChannel.hasSubscribers) {
+      connectionChannel.publish({
+        type: "open",
+        id: this.id,
+        remoteAddress: connection.remoteAddress,
+        remotePort: connection.remotePort,
+        localAddress: connection.localAddress,
+        localPort: connection.localPort,
+        proxied: connection.remoteAddress !== this.socket.remoteAddress,
+      } satisfies ConnectionMessage);
+    }
+    if (initial !== undefined && initial.length > 0) this.#session.receiveData(initial);
+    this.#pump();
+  }
+
+  #attached = false;
+
+  #attach(socket: Socket): void {
+    this.#attached = true;
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+    socket.on("close", this.#onClose);
+    socket.on("drain", this.#onDrain);
+  }
+
+  #detach(socket: Socket): void {
+    this.#attached = false;
+    socket.off("data", this.#onData);
+    socket.off("end", this.#onEnd);
+    socket.off("error", this.#onError);
+    socket.off("close", this.#onClose);
+    socket.off("drain", this.#onDrain);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Socket events
+
+  readonly #onData = (chunk: Buffer): void => {
+    const session = this.#session;
+    if (session === undefined || this.#closing || this.#upgrading) return;
+    this.#bytesSinceTick += chunk.length;
+    session.receiveData(chunk);
+    this.#pump();
+  };
+
+  readonly #onEnd = (): void => {
+    const session = this.#session;
+    if (session === undefined || this.#closing || this.#upgrading) return;
+    session.receiveEof();
+    this.#pump();
+  };
+
+  readonly #onError = (error: Error & { code?: string }): void => {
+    // Resets and broken pipes are how clients leave; anything else is worth telling.
+    if (error.code !== "ECONNRESET" && error.code !== "EPIPE") publishError({ id: this.id, where: "socket", error });
+  };
+
+  readonly #onClose = (): void => {
+    this.#finish();
+  };
+
+  readonly #onDrain = (): void => {
+    if (!this.#writeBlocked) return;
+    this.#writeBlocked = false;
+    this.#pump();
+  };
+
+  // ------------------------------------------------------------------------------------------
+  // The event loop
+
+  #pump(): void {
+    const session = this.#session;
+    if (this.#pumping || this.#finished || session === undefined) return;
+    this.#pumping = true;
+    try {
+      while (!this.#closing && !this.#waiting && !this.#bodyFull && !this.#writeBlocked && !this.#finished) {
+        const event = session.nextEvent();
+        if (event === NEED_DATA || event === PAUSED) break;
+        this.#progress = true;
+        this.#handle(event);
+      }
+    } catch (error) {
+      // A session exception means this code misused it: never let it take the process down.
+      publishError({ id: this.id, where: "session", error });
+      this.destroy();
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#finished) return;
+    if (!this.#upgrading) this.#flush();
+    this.#updateReading();
+    this.#updateTimer();
+  }
+
+  #handle(event: SessionEvent): void {
+    const session = this.#session!;
+    if (commandChannel.hasSubscribers && event.type !== "data-chunk") {
+      commandChannel.publish({ id: this.id, type: event.type, event: redact(event) });
+    }
+    const h = this.#options.handler;
+    switch (event.type) {
+      case "connect":
+        if (h.connect === undefined) session.respond(undefined);
+        else this.#decide("connect", () => h.connect!(this.#ctx), (r) => session.respond(r as Reply | undefined));
+        return;
+      case "helo":
+        if (h.helo === undefined) session.respond(undefined);
+        else this.#decide("helo", () => h.helo!(event.name, this.#ctx), (r) => session.respond(r as Reply | undefined));
+        return;
+      case "auth":
+        if (h.auth === undefined) session.respondAuth(false);
+        else this.#decide("auth", () => h.auth!(event.credentials, this.#ctx), (r) => session.respondAuth(r as boolean | Reply));
+        return;
+      case "mail":
+        if (h.mail === undefined) session.respond(undefined);
+        else this.#decide("mail", () => h.mail!(event.from, event.params, this.#ctx), (r) => session.respond(r as Reply | undefined));
+        return;
+      case "rcpt":
+        if (h.rcpt === undefined) session.respond(undefined);
+        else this.#decide("rcpt", () => h.rcpt!(event.recipient, event.envelope, this.#ctx), (r) => session.respond(r as Reply | undefined));
+        return;
+      case "data-start":
+        this.#dataStart(event.envelope, event.transfer);
+        return;
+      case "data-chunk":
+        this.#dataChunk(event.bytes);
+        return;
+      case "data-rejected":
+        this.#dataRejected(event.envelope, event.reply);
+        return;
+      case "data-end":
+        this.#dataEnd(event.envelope, event.bytes);
+        return;
+      case "reset":
+        this.#reset();
+        return;
+      case "starttls":
+        this.#startTls();
+        return;
+      case "close":
+        this.#closeReason = event.reason;
+        this.#close();
+        return;
+      default: {
+        const never: never = event;
+        throw new TypeError(`unknown session event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /**
+   * Run a hook: answer at once when it answers synchronously, otherwise hold the event loop until
+   * its promise settles. Errors become replies (`SmtpError`) or 451 4.3.0.
+   */
+  #decide(name: string, run: () => unknown, apply: (result: unknown) => void): void {
+    let result: unknown;
+    try {
+      result = run();
+    } catch (error) {
+      apply(replyForError(error, name, this.id));
+      return;
+    }
+    if (!isThenable(result)) {
+      apply(result);
+      return;
+    }
+    this.#waiting = true;
+    result.then(
+      (value) => this.#settle(apply, value),
+      (error: unknown) => this.#settle(apply, replyForError(error, name, this.id)),
+    );
+  }
+
+  #settle(apply: (result: unknown) => void, value: unknown): void {
+    if (this.#finished || this.#closing) return;
+    this.#waiting = false;
+    this.#progress = true;
+    try {
+      apply(value);
+    } catch (error) {
+      publishError({ id: this.id, where: "session", error });
+      this.destroy();
+      return;
+    }
+    this.#pump();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Message bodies
+
+  #dataStart(envelope: Envelope, transfer: "DATA" | "BDAT"): void {
+    const hasHook = this.#options.handler.data !== undefined;
+    this.#tx = {
+      envelope,
+      headerChunks: hasHook ? [] : undefined,
+      headerBytes: 0,
+      body: undefined,
+      hook: "none",
+      result: undefined,
+      ending: false,
+      bytes: 0,
+    };
+    if (transactionChannel.hasSubscribers) transactionChannel.publish({ type: "start", id: this.id, envelope, transfer });
+  }
+
+  #dataChunk(bytes: Uint8Array): void {
+    const tx = this.#tx;
+    if (tx === undefined) return;
+    tx.bytes += bytes.length;
+    if (tx.headerChunks !== undefined) {
+      tx.headerChunks.push(bytes);
+      tx.headerBytes += bytes.length;
+      const headers = this.#headersIfComplete(tx, false);
+      if (headers !== undefined) this.#startDataHook(tx, headers);
+      return;
+    }
+    const body = tx.body;
+    if (body !== undefined && !body.abandoned && !body.push(bytes)) this.#bodyFull = true;
+  }
+
+  /** The parsed header block once it is complete (or over the limit, or the body ended): else undefined. */
+  #headersIfComplete(tx: Transaction, ended: boolean): readonly HeaderField[] | undefined {
+    const chunks = tx.headerChunks!;
+    const overLimit = tx.headerBytes >= this.#options.maxHeaderBlockBytes;
+    // Only look again when the newest chunk could end the block (it holds a LF).
+    const last = chunks[chunks.length - 1];
+    if (!ended && !overLimit && (last === undefined || last.indexOf(0x0a) < 0)) return undefined;
+    const all = chunks.length === 1 ? chunks[0]! : concat(chunks, tx.headerBytes);
+    if (chunks.length > 1) {
+      chunks.length = 0;
+      chunks.push(all);
+    }
+    const parsed = parseHeaderBlock(all.length > this.#options.maxHeaderBlockBytes ? all.subarray(0, this.#options.maxHeaderBlockBytes) : all);
+    if (parsed.end !== undefined) return parsed.fields;
+    if (ended) return parsed.fields;
+    return overLimit ? [] : undefined;
+  }
+
+  #startDataHook(tx: Transaction, headers: readonly HeaderField[]): void {
+    const chunks = tx.headerChunks!;
+    tx.headerChunks = undefined;
+    const body = new BodyStream(this.#options.bodyHighWaterMarkBytes, this.#wantMore);
+    tx.body = body;
+    const session = this.#session!;
+    const info = session.info;
+    if (this.#options.received) {
+      body.push(encoder.encode(formatReceivedFor(info, tx.envelope, this.#options.hostname)));
+    }
+    for (const chunk of chunks) body.push(chunk);
+    if (!body.wantsMore) this.#bodyFull = true;
+    const message: IncomingMessage = { session: info, envelope: tx.envelope, headers, body };
+    const handler = this.#options.handler;
+    tx.hook = "running";
+    let result: unknown;
+    try {
+      result = handler.data!(message, this.#ctx);
+    } catch (error) {
+      this.#dataHookSettled(tx, replyForError(error, "data", this.id));
+      return;
+    }
+    if (!isThenable(result)) {
+      this.#dataHookSettled(tx, result as DataReply);
+      return;
+    }
+    result.then(
+      (value) => this.#dataHookSettled(tx, value as DataReply),
+      (error: unknown) => this.#dataHookSettled(tx, error instanceof BodyAbortedError ? undefined : replyForError(error, "data", this.id)),
+    );
+  }
+
+  /** The data hook returned: drain the rest of the body for it, and answer the end of data if it came. */
+  #dataHookSettled(tx: Transaction, result: DataReply | Reply): void {
+    tx.hook = "settled";
+    tx.result = result;
+    tx.body?.abandon();
+    if (this.#tx !== tx) {
+      // The body was rejected or the transaction reset while the hook ran: it waited for this.
+      if (this.#waiting && this.#pendingSettle === tx) {
+        this.#pendingSettle = undefined;
+        this.#waiting = false;
+        if (!this.#pumping) this.#pump();
+      }
+      return;
+    }
+    if (this.#bodyFull) this.#bodyFull = false;
+    if (tx.ending) {
+      this.#finishTransaction(tx);
+      this.#waiting = false;
+      this.#progress = true;
+    }
+    if (!this.#pumping) this.#pump();
+  }
+
+  #pendingSettle: Transaction | undefined;
+
+  readonly #wantMore = (): void => {
+    if (!this.#bodyFull) return;
+    this.#bodyFull = false;
+    if (!this.#pumping) queueMicrotask(() => this.#pump());
+  };
+
+  #dataEnd(envelope: Envelope, bytes: number): void {
+    const tx = this.#tx;
+    const session = this.#session!;
+    if (tx === undefined || this.#options.handler.data === undefined) {
+      this.#tx = undefined;
+      session.respond(undefined);
+      this.#publishEnd(envelope, bytes, undefined);
+      return;
+    }
+    tx.ending = true;
+    if (tx.headerChunks !== undefined) this.#startDataHook(tx, this.#headersIfComplete(tx, true) ?? []);
+    tx.body?.end();
+    if (tx.hook === "settled") {
+      this.#finishTransaction(tx);
+      return;
+    }
+    this.#waiting = true;
+  }
+
+  #finishTransaction(tx: Transaction): void {
+    this.#tx = undefined;
+    const result = tx.result;
+    this.#session!.respond(result as Reply | undefined | readonly (Reply | undefined)[]);
+    this.#publishEnd(tx.envelope, tx.bytes, result);
+  }
+
+  #publishEnd(envelope: Envelope, bytes: number, result: DataReply | Reply): void {
+    if (!transactionChannel.hasSubscribers) return;
+    const replies = (Array.isArray(result) ? result : [result]) as (Reply | undefined)[];
+    transactionChannel.publish({ type: "end", id: this.id, envelope, bytes, replies });
+  }
+
+  #dataRejected(envelope: Envelope, rejection: Reply): void {
+    const tx = this.#tx;
+    this.#tx = undefined;
+    this.#bodyFull = false;
+    if (tx !== undefined) this.#abortBody(tx, new BodyAbortedError(`the message was refused: ${rejection.code} ${rejection.lines.join(" ")}`));
+    if (transactionChannel.hasSubscribers) transactionChannel.publish({ type: "rejected", id: this.id, envelope, reply: rejection });
+  }
+
+  /** Make the body throw for its reader, and hold the event loop until its hook returns. */
+  #abortBody(tx: Transaction, error: Error): void {
+    tx.headerChunks = undefined;
+    tx.body?.fail(error);
+    if (tx.hook === "running" && !this.#finished) {
+      this.#pendingSettle = tx;
+      this.#waiting = true;
+    }
+  }
+
+  #reset(): void {
+    const tx = this.#tx;
+    this.#tx = undefined;
+    if (tx !== undefined) this.#abortBody(tx, new BodyAbortedError("the transaction was reset"));
+    if (transactionChannel.hasSubscribers) transactionChannel.publish({ type: "reset", id: this.id });
+    const h = this.#options.handler;
+    if (h.reset === undefined) return;
+    if (this.#waiting) {
+      void this.#callQuietly("reset", () => h.reset!(this.#ctx));
+      return;
+    }
+    this.#decide("reset", () => h.reset!(this.#ctx), () => undefined);
+  }
+
+  /** Call a hook whose result nobody waits for; report its failure. */
+  #callQuietly(name: string, run: () => unknown): Promise<void> {
+    try {
+      const result = run();
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(
+          () => undefined,
+          (error: unknown) => publishError({ id: this.id, where: name, error }),
+        );
+      }
+    } catch (error) {
+      publishError({ id: this.id, where: name, error });
+    }
+    return Promise.resolve();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // STARTTLS
+
+  #startTls(): void {
+    const store = this.#host.tls;
+    const session = this.#session!;
+    const plain = this.socket;
+    this.#upgrading = true;
+    this.#waiting = true;
+    // The 220 goes out on the plain socket; nothing more is read from it as SMTP.
+    this.#detach(plain);
+    plain.pause();
+    this.#flush();
+    if (store === undefined) {
+      // The session offers STARTTLS only when the server said it can: this cannot happen.
+      this.destroy();
+      return;
+    }
+    // A reset during the handshake can reach only the plain socket: end the upgrade then, not at its timeout.
+    const onPlainClose = (): void => this.destroy();
+    plain.once("close", onPlainClose);
+    const timeout = this.#options.tlsHandshakeTimeoutMs;
+    upgradeSocket(plain, store, { ...(timeout === undefined ? {} : { handshakeTimeoutMs: timeout }), signal: this.#abort.signal }).then(
+      (secure: TLSSocket) => {
+        plain.off("close", onPlainClose);
+        if (this.#finished) {
+          secure.destroy();
+          return;
+        }
+        this.socket = secure;
+        this.#attach(secure);
+        const info = describeTls(secure, false);
+        this.#upgrading = false;
+        this.#waiting = false;
+        this.#progress = true;
+        session.tlsEstablished(info);
+        if (tlsChannel.hasSubscribers) tlsChannel.publish({ type: "established", id: this.id, info });
+        this.#pump();
+      },
+      (error: unknown) => {
+        plain.off("close", onPlainClose);
+        if (tlsChannel.hasSubscribers) tlsChannel.publish({ type: "failed", id: this.id, implicit: false, error });
+        // upgradeSocket destroyed the socket; our listeners are off it, so finish here.
+        this.#closeReason = "reset";
+        this.#finish();
+      },
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Output, reading, closing
+
+  #flush(): void {
+    const session = this.#session;
+    if (session === undefined) return;
+    const out = session.dataToSend();
+    if (out === undefined || out.length === 0) return;
+    if (replyChannel.hasSubscribers) replyChannel.publish({ id: this.id, text: textOf(out) });
+    if (this.socket.destroyed) return;
+    if (!this.socket.write(out)) this.#writeBlocked = true;
+  }
+
+  #updateReading(): void {
+    const pause = this.#closing || this.#upgrading || this.#bodyFull || this.#writeBlocked;
+    if (pause === this.#readingPaused) return;
+    this.#readingPaused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  #close(): void {
+    this.#closing = true;
+    this.#flush();
+    const tx = this.#tx;
+    this.#tx = undefined;
+    if (tx !== undefined) this.#abortBody(tx, new BodyAbortedError("the connection is closing"));
+    this.socket.end();
+  }
+
+  /** Ask for a graceful close: 421 now when idle, after the transaction in flight otherwise. */
+  shutdown(): void {
+    if (this.#shutdownRequested || this.#finished) return;
+    this.#shutdownRequested = true;
+    const session = this.#session;
+    if (session === undefined) {
+      this.destroy("shutdown");
+      return;
+    }
+    // The session answers 421 4.3.2 now when idle, else when the transaction in flight ends.
+    session.shutdown();
+    this.#pump();
+  }
+
+  /** Cut the connection now (abort hooks, destroy the socket). */
+  destroy(reason: "shutdown" | "timeout" | "disconnect" = "disconnect"): void {
+    if (this.#finished) return;
+    if (!this.#abort.signal.aborted) this.#abort.abort(new ConnectionAbortedError(reason));
+    this.#closeReason = "destroyed";
+    this.socket.destroy();
+    // When our listeners are not on the socket (before the session, during a TLS upgrade), it will not tell us.
+    if (!this.#attached) this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#clearTimer();
+    this.#detach(this.socket);
+    if (!this.socket.destroyed) this.socket.destroy();
+    if (!this.#abort.signal.aborted) this.#abort.abort(new ConnectionAbortedError("disconnect"));
+    const tx = this.#tx;
+    this.#tx = undefined;
+    tx?.headerChunks?.splice(0);
+    tx?.body?.fail(new BodyAbortedError("the connection closed before the end of the message"));
+    const hooks: Promise<void>[] = [];
+    const h = this.#options.handler;
+    const wasInTransaction = tx !== undefined || (this.#session?.inTransaction ?? false);
+    if (wasInTransaction && h.reset !== undefined && this.#session !== undefined) hooks.push(this.#callQuietly("reset", () => h.reset!(this.#ctx)));
+    if (h.close !== undefined && this.#session !== undefined) hooks.push(this.#callQuietly("close", () => h.close!(this.#ctx)));
+    if (connectionChannel.hasSubscribers) {
+      connectionChannel.publish({
+        type: "close",
+        id: this.id,
+        reason: this.#closeReason,
+        durationMs: Date.now() - this.#openedAt,
+        bytesRead: this.socket.bytesRead,
+        bytesWritten: this.socket.bytesWritten,
+      } satisfies ConnectionMessage);
+    }
+    if (hooks.length === 0) this.#host.released(this);
+    else void Promise.all(hooks).then(() => this.#host.released(this));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The clock
+
+  #timerKind(): TimerKind {
+    if (this.#finished || this.#upgrading) return "none";
+    if (this.#closing) return "closing";
+    if (this.#writeBlocked) return "write";
+    if (this.#waiting) return "decision";
+    if (this.#bodyFull) return "none";
+    const t = this.#session?.timeout;
+    return t === undefined ? "none" : t;
+  }
+
+  #updateTimer(): void {
+    const kind = this.#timerKind();
+    const now = Date.now();
+    const o = this.#options;
+    if (kind !== this.#kind) {
+      this.#setDeadline(kind, now + this.#durationOf(kind));
+    } else if (kind === "command" && this.#progress) {
+      this.#setDeadline(kind, now + o.commandTimeoutMs);
+    } else if (kind === "data-block" && this.#bytesSinceTick > 0) {
+      const limit = now + o.dataBlockTimeoutMs;
+      const rate = o.minDataRateBytesPerSecond;
+      this.#setDeadline(kind, rate === 0 ? limit : Math.min(limit, this.#deadline + (this.#bytesSinceTick * 1000) / rate));
+    }
+    this.#progress = false;
+    this.#bytesSinceTick = 0;
+  }
+
+  #durationOf(kind: TimerKind): number {
+    const o = this.#options;
+    switch (kind) {
+      case "none":
+        return Infinity;
+      case "command":
+        return o.commandTimeoutMs;
+      case "data-block":
+        return o.dataBlockTimeoutMs;
+      case "decision":
+        return o.hookTimeoutMs;
+      case "write":
+      case "closing":
+        return o.writeTimeoutMs;
+      default: {
+        const never: never = kind;
+        return never;
+      }
+    }
+  }
+
+  #setDeadline(kind: TimerKind, at: number): void {
+    this.#kind = kind;
+    this.#deadline = at;
+    if (at === Infinity || at >= this.#timerAt) return;
+    this.#schedule(at);
+  }
+
+  #schedule(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, at - Date.now()));
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#deadline = Infinity;
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    if (this.#finished || this.#deadline === Infinity) return;
+    if (Date.now() < this.#deadline) {
+      this.#schedule(this.#deadline);
+      return;
+    }
+    this.#expire();
+  };
+
+  #expire(): void {
+    const kind = this.#kind;
+    this.#deadline = Infinity;
+    this.#kind = "none";
+    const session = this.#session;
+    if (kind === "write" || kind === "closing" || session === undefined) {
+      this.destroy("timeout");
+      return;
+    }
+    // command, data-block, decision: the session says 421 4.4.2 and closes.
+    if (!this.#abort.signal.aborted && kind === "decision") this.#abort.abort(new ConnectionAbortedError("timeout"));
+    this.#waiting = false;
+    this.#bodyFull = false;
+    this.#pendingSettle = undefined;
+    const tx = this.#tx;
+    this.#tx = undefined;
+    tx?.body?.fail(new BodyAbortedError("timed out"));
+    try {
+      session.timedOut();
+    } catch (error) {
+      publishError({ id: this.id, where: "session", error });
+      this.destroy("timeout");
+      return;
+    }
+    this.#pump();
+  }
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+function redact(event: SessionEvent): unknown {
+  if (event.type !== "auth") return event;
+  return { ...event, credentials: { ...event.credentials, password: "***" } };
+}
+
+function formatReceivedFor(session: SessionInfo, envelope: Envelope, hostname: string): string {
+  return formatReceived({ session, envelope, hostname });
+}

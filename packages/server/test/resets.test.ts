@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateSelfSigned, type Handler, type SmtpServer } from "../src/index.js";
+import { Client, readAll, startServer } from "./helpers.js";
+
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+
+let server: SmtpServer;
+let port: number;
+let tlsPort: number;
+const events: string[] = [];
+let closes = 0;
+let onClose: (() => void) | undefined;
+let onConnect: (() => void) | undefined;
+let onData: (() => void) | undefined;
+let onDataDone: (() => void) | undefined;
+const handler: Handler = {
+  connect: async () => {
+    onConnect?.();
+    await new Promise((r) => setImmediate(r));
+  },
+  data: async (m) => {
+    onData?.();
+    try {
+      await readAll(m.body);
+      events.push("delivered");
+    } catch (e) {
+      events.push((e as Error).name);
+    }
+    onDataDone?.();
+  },
+  close: () => {
+    closes++;
+    onClose?.();
+  },
+};
+
+beforeAll(async () => {
+  const pair = await generateSelfSigned();
+  // A reset right after a partial ClientHello is noticed only by the handshake timeout: keep it short.
+  const started = await startServer({ handler, tls: { default: pair }, tlsHandshakeTimeoutMs: 500 });
+  server = started.server;
+  port = started.port;
+  tlsPort = (await server.listen({ host: "127.0.0.1", port: 0, implicitTls: true })).port;
+});
+afterAll(() => server.close({ deadlineMs: 500 }));
+
+/** Run `phase` on a fresh connection, reset it, and wait until the server let go of it. */
+async function resetDuring(phase: (c: Client) => Promise<void>, target = port): Promise<void> {
+  const gone = new Promise<void>((r) => (onClose = r));
+  const before = closes;
+  const c = await Client.connect(target);
+  await phase(c);
+  c.socket.resetAndDestroy();
+  await c.closed;
+  if (target === port) await gone;
+  onClose = undefined;
+  expect(closes).toBeGreaterThanOrEqual(before);
+}
+
+describe("resets and half-open sockets in every phase", () => {
+  const baseline = { timers: 0 };
+  beforeAll(() => {
+    baseline.timers = timers();
+  });
+
+  it("before the greeting (while the connect hook runs)", async () => {
+    const connected = new Promise<void>((r) => (onConnect = r));
+    await resetDuring(async () => connected);
+  });
+
+  it("mid-command", async () => {
+    await resetDuring(async (c) => {
+      await c.reply();
+      c.send("EHLO half-a-comm");
+    });
+  });
+
+  it("mid-DATA: the partial message is never delivered", async () => {
+    events.length = 0;
+    const reading = new Promise<void>((r) => (onData = r));
+    const done = new Promise<void>((r) => (onDataDone = r));
+    await resetDuring(async (c) => {
+      await c.reply();
+      await c.command("EHLO x");
+      await c.command("MAIL FROM:<a@x.org>");
+      await c.command("RCPT TO:<b@x.org>");
+      await c.command("DATA");
+      c.send("Subject: partial\r\n\r\nsome of the body");
+      await reading;
+    });
+    await done;
+    expect(events).toEqual(["BodyAbortedError"]);
+  });
+
+  it("mid-STARTTLS handshake", async () => {
+    await resetDuring(async (c) => {
+      await c.reply();
+      await c.command("EHLO x");
+      await c.command("STARTTLS");
+      c.send("\x16\x03\x01");
+    });
+  });
+
+  it("mid implicit-TLS handshake", async () => {
+    const c = await Client.connect(tlsPort);
+    c.send("\x16\x03\x01\x00");
+    c.socket.resetAndDestroy();
+    await c.closed;
+  });
+
+  it("a half-closed client still gets its replies (pipelined QUIT then FIN)", async () => {
+    const c = await Client.connect(port);
+    c.socket.end("EHLO x\r\nNOOP\r\nQUIT\r\n");
+    expect(await c.reply()).toMatch(/^220/);
+    expect(await c.reply()).toMatch(/^250-/);
+    expect(await c.reply()).toMatch(/^250/);
+    expect(await c.reply()).toMatch(/^221/);
+    await c.closed;
+  });
+
+  it("leaves no connection, timer or listener behind", async () => {
+    const until = Date.now() + 5000;
+    while (server.connections > 0 && Date.now() < until) await new Promise((r) => setImmediate(r));
+    expect(server.connections).toBe(0);
+    expect(timers()).toBeLessThanOrEqual(baseline.timers);
+  });
+});

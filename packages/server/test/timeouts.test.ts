@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { SmtpServer } from "../src/index.js";
+import { Client, startServer } from "./helpers.js";
+
+let server: SmtpServer | undefined;
+afterEach(async () => {
+  await server?.close({ deadlineMs: 500 });
+  server = undefined;
+});
+
+async function serve(options: Parameters<typeof startServer>[0]) {
+  const started = await startServer(options);
+  server = started.server;
+  return started.port;
+}
+
+async function openTransaction(c: Client): Promise<void> {
+  await c.reply();
+  await c.command("EHLO x");
+  await c.command("MAIL FROM:<a@x.org>");
+  await c.command("RCPT TO:<b@x.org>");
+  expect(await c.command("DATA")).toMatch(/^354/);
+}
+
+/** Send `count` bytes, one every `everyMs`; stops when the socket closes. Bounded load, not a wait. */
+function trickle(c: Client, count: number, everyMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (c.isClosed || sent >= count) {
+        clearInterval(timer);
+        resolve(sent);
+        return;
+      }
+      c.send("x");
+      sent++;
+    }, everyMs);
+  });
+}
+
+describe("timeouts (RFC 5321 §4.5.3.2)", () => {
+  it("an idle client gets 421 4.4.2 and is closed after commandTimeoutMs", async () => {
+    const port = await serve({ commandTimeoutMs: 150 });
+    const c = await Client.connect(port);
+    expect(await c.reply()).toMatch(/^220/);
+    const started = Date.now();
+    expect(await c.command("EHLO x")).toMatch(/^250/);
+    expect(await c.reply()).toMatch(/^421 4\.4\.2 /);
+    await c.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it("a command trickled byte by byte does not extend the command deadline (whole-request deadline)", async () => {
+    const port = await serve({ commandTimeoutMs: 300 });
+    const c = await Client.connect(port);
+    await c.reply();
+    const sent = trickle(c, 200, 10); // 2 s of one byte every 10 ms, never a full line
+    expect(await c.reply()).toMatch(/^421 .*timeout/);
+    await c.closed;
+    expect(await sent).toBeLessThan(200);
+  });
+
+  it("a DATA sender below minDataRateBytesPerSecond is cut off (Postfix smtpd_min_data_rate)", async () => {
+    const port = await serve({ dataBlockTimeoutMs: 300, minDataRateBytesPerSecond: 1000 });
+    const c = await Client.connect(port);
+    await openTransaction(c);
+    const sent = trickle(c, 200, 10); // ~100 bytes/s for up to 2 s
+    expect(await c.reply()).toMatch(/^421 4\.4\.2/);
+    await c.closed;
+    expect(await sent).toBeLessThan(200);
+  });
+
+  it("without a minimum rate, each block restarts the data-block timeout (RFC 5321 §4.5.3.2.5)", async () => {
+    const port = await serve({ dataBlockTimeoutMs: 300, minDataRateBytesPerSecond: 0 });
+    const c = await Client.connect(port);
+    await openTransaction(c);
+    expect(await trickle(c, 60, 10)).toBe(60); // 600 ms in all, longer than the 300 ms timeout
+    c.send("\r\n.\r\n");
+    expect(await c.reply()).toMatch(/^250/);
+    c.close();
+  });
+
+  it("a hook slower than hookTimeoutMs has its signal aborted and the client gets 421 4.4.2", async () => {
+    let aborted: unknown;
+    const port = await serve({
+      hookTimeoutMs: 150,
+      mail: (_f, _p, ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener("abort", () => {
+            aborted = ctx.signal.reason;
+            resolve(undefined);
+          });
+        }),
+    });
+    const c = await Client.connect(port);
+    await c.reply();
+    await c.command("EHLO x");
+    expect(await c.command("MAIL FROM:<a@x.org>")).toMatch(/^421 4\.4\.2/);
+    await c.closed;
+    expect(aborted).toMatchObject({ name: "ConnectionAbortedError", reason: "timeout" });
+  });
+});

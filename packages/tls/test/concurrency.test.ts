@@ -11,7 +11,7 @@ describe("concurrent handshakes across reloads", () => {
 
   beforeAll(async () => {
     const [fallback, ...named] = await Promise.all([certFor("fallback.test"), ...names.map((n) => certFor(n))]);
-    store = new TlsContextStore({ default: fallback!, sni: Object.fromEntries(names.map((n, i) => [n, named[i]!])) });
+    store = new TlsContextStore({ default: fallback, sni: Object.fromEntries(names.map((n, i) => [n, named[i]!])) });
     server = await startServer(store);
   });
   afterAll(() => server.close());

@@ -79,6 +79,21 @@ describe("bounded memory without a spill: backpressure", () => {
   });
 });
 
+describe("FanOut readers", () => {
+  it("serve overlapping next() calls in order, as an async generator does", async () => {
+    const body = pattern(40_000);
+    const fan = new FanOut(new Source(body, 1000), 2, { spillThresholdBytes: 1_000_000, spillReadBytes: 1000 });
+    fan.close(1);
+    const it0 = fan.reader(0)[Symbol.asyncIterator]();
+    const results = await Promise.all(Array.from({ length: 45 }, () => it0.next()));
+    const chunks = results.filter((r) => r.done !== true).map((r) => r.value as Uint8Array);
+    expect(chunks).toHaveLength(40);
+    expect(results.slice(40).every((r) => r.done === true)).toBe(true);
+    expect(digest(concat(chunks))).toBe(digest(body));
+    await fan.finish();
+  });
+});
+
 describe("with a spill: a slow handler is fed from the spill past the threshold", () => {
   it("a large body passes through the fast handler while the slow one has read nothing; then the slow one reads it all", async () => {
     const threshold = 64 * KiB;

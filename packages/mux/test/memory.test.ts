@@ -86,7 +86,7 @@ describe("FanOut readers", () => {
     fan.close(1);
     const it0 = fan.reader(0)[Symbol.asyncIterator]();
     const results = await Promise.all(Array.from({ length: 45 }, () => it0.next()));
-    const chunks = results.filter((r) => r.done !== true).map((r) => r.value as Uint8Array);
+    const chunks = results.filter((r) => r.done !== true).map((r) => r.value);
     expect(chunks).toHaveLength(40);
     expect(results.slice(40).every((r) => r.done === true)).toBe(true);
     expect(digest(concat(chunks))).toBe(digest(body));

@@ -37,6 +37,13 @@ function ok(command: Command): CommandResult {
   return { ok: true, command: Object.freeze(command) };
 }
 
+/** `text` without trailing spaces (a loop: the regex / +$/ backtracks quadratically on long space runs). */
+function trimTrailingSpaces(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === SP) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
 /** The first word as an upper-case ASCII verb, or undefined. */
 function firstWord(line: Uint8Array): string | undefined {
   let end = line.indexOf(SP);
@@ -71,16 +78,18 @@ function pathEnd(text: string): number {
  */
 function splitPathArgument(arg: string, keyword: "FROM:" | "TO:"): { path: string; params: string } | undefined {
   if (arg.slice(0, keyword.length).toUpperCase() !== keyword) return undefined;
-  const rest = arg.slice(keyword.length).replace(/^ +/, "");
+  let start = keyword.length;
+  while (arg.charCodeAt(start) === SP) start++;
+  const rest = arg.slice(start);
   const end = pathEnd(rest);
   if (end === -1) return undefined;
   const after = rest.slice(end);
   if (after !== "" && !after.startsWith(" ")) return undefined;
-  return { path: rest.slice(0, end), params: after.trim() };
+  return { path: rest.slice(0, end), params: trimTrailingSpaces(after) };
 }
 
 function helo(verb: "HELO" | "EHLO" | "LHLO", arg: string | undefined): CommandResult {
-  const name = arg?.replace(/ +$/, "") ?? "";
+  const name = arg === undefined ? "" : trimTrailingSpaces(arg);
   if (name === "" || name.includes(" ")) return fail(badArguments(`Syntax: ${verb} hostname`), verb);
   const check = name.startsWith("[") ? checkAddressLiteral(name) : checkDomain(name, true);
   if (!check.ok && !LENIENT_HOST.test(name)) return fail(badArguments(`${verb}: invalid hostname`), verb);
@@ -89,7 +98,7 @@ function helo(verb: "HELO" | "EHLO" | "LHLO", arg: string | undefined): CommandR
 
 function parseVerb(verb: Verb, arg: string | undefined, options: CommandOptions): CommandResult {
   // `arg` is everything after the single SP that follows the verb; undefined when there is none.
-  const trimmed = arg?.replace(/ +$/, "") ?? "";
+  const trimmed = arg === undefined ? "" : trimTrailingSpaces(arg);
   switch (verb) {
     case "HELO":
     case "EHLO":

@@ -21,6 +21,17 @@ const COLON = 0x3a;
 // Non-fatal: header octets from the wire may be anything; invalid UTF-8 becomes U+FFFD.
 const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 
+const isWsp = (c: number) => c === SP || c === HTAB;
+
+/** Trim SP and HTAB at both ends, in linear time (a regex like /[ \t]+$/ backtracks quadratically on long runs). */
+function trimWhitespace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isWsp(text.charCodeAt(start))) start++;
+  while (end > start && isWsp(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
 function validName(bytes: Uint8Array, from: number, to: number): boolean {
   if (to <= from) return false;
   for (let i = from; i < to; i++) {
@@ -50,7 +61,7 @@ export function parseHeaderBlock(bytes: Uint8Array): HeaderBlock {
       joined.set(p, at);
       at += p.length;
     }
-    fields.push(Object.freeze({ name, value: lenient.decode(joined).replace(/^[ \t]+|[ \t]+$/g, "") }));
+    fields.push(Object.freeze({ name, value: trimWhitespace(lenient.decode(joined)) }));
     name = undefined;
     parts = [];
   };
@@ -59,7 +70,7 @@ export function parseHeaderBlock(bytes: Uint8Array): HeaderBlock {
     const lf = bytes.indexOf(LF, pos);
     if (lf === -1) {
       // the open field is complete if a line that is no continuation has begun after it
-      if (pos < bytes.length && bytes[pos] !== SP && bytes[pos] !== HTAB) close();
+      if (pos < bytes.length && !isWsp(bytes[pos] ?? 0)) close();
       return { fields, end: undefined };
     }
     const contentEnd = lf > pos && bytes[lf - 1] === CR ? lf - 1 : lf;
@@ -75,7 +86,7 @@ export function parseHeaderBlock(bytes: Uint8Array): HeaderBlock {
       const colon = bytes.subarray(pos, contentEnd).indexOf(COLON);
       let nameEnd = pos + colon;
       // RFC 5322 §4.5.8 (obsolete syntax): whitespace before the colon is tolerated
-      while (colon > 0 && nameEnd > pos && (bytes[nameEnd - 1] === SP || bytes[nameEnd - 1] === HTAB)) nameEnd--;
+      while (colon > 0 && nameEnd > pos && isWsp(bytes[nameEnd - 1] ?? 0)) nameEnd--;
       if (colon === -1 || !validName(bytes, pos, nameEnd)) {
         close();
         return { fields, end: pos };

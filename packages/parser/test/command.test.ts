@@ -152,6 +152,14 @@ describe("commands (RFC 5321 §4.1.1)", () => {
     expect(parse("XYZZY")).not.toHaveProperty("crossProtocol");
   });
 
+  it("long runs of spaces take linear time, whatever the line limit (no regex backtracking)", () => {
+    const start = performance.now();
+    expect(command(`NOOP ${" ".repeat(200_000)}x`)).toMatchObject({ verb: "NOOP" });
+    expect(command(`VRFY x${" ".repeat(200_000)}`)).toEqual({ verb: "VRFY", argument: "x" });
+    expect(code(`MAIL FROM:${" ".repeat(200_000)}<a@b.example>${" ".repeat(200_000)}x`)).toBe("555 5.5.4");
+    expect(performance.now() - start).toBeLessThan(2_000);
+  });
+
   it("results are frozen values", () => {
     const r = parse("MAIL FROM:<a@example.com> SIZE=5");
     expect(r.ok && Object.isFrozen(r.command)).toBe(true);

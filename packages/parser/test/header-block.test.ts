@@ -44,3 +44,14 @@ describe("parseHeaderBlock (RFC 5322 §2.2)", () => {
     expect(parseHeaderBlock(raw("Subject: \xff\r\n\r\n")).fields[0]?.value).toBe("\ufffd");
   });
 });
+
+describe("parseHeaderBlock: hostile input", () => {
+  it("a long whitespace run inside a value takes linear time (no regex backtracking)", () => {
+    const value = `x${" \t".repeat(100_000)}y`;
+    const start = performance.now();
+    const r = parseHeaderBlock(bytes(`Subject: ${value}  \r\n\r\n`));
+    expect(r.fields[0]?.value).toBe(value);
+    // quadratic trimming took minutes here; linear takes milliseconds (bound generous for busy CI)
+    expect(performance.now() - start).toBeLessThan(2_000);
+  });
+});

@@ -59,6 +59,8 @@ interface Sasl {
 }
 
 const utf8 = new TextDecoder();
+const encodedPlain = new WeakMap<Reply, Uint8Array>();
+const encodedWithEnhanced = new WeakMap<Reply, Uint8Array>();
 const ascii = new TextEncoder();
 
 /** Thrown when the caller misuses the API (never for anything a peer does). */
@@ -173,16 +175,22 @@ export class SmtpSession {
     const step = this.#takePending().step;
     switch (event.type) {
       case "connect":
-        return this.#answerConnect(step, answer as Reply | undefined);
+        this.#answerConnect(step, answer as Reply | undefined);
+        return;
       case "helo":
-        return this.#answerHelo(step, event.verb, event.name, answer as Reply | undefined);
+        this.#answerHelo(step, event.verb, event.name, answer as Reply | undefined);
+        break;
       case "mail":
-        return this.#answerMail(step, event.from, event.params, answer as Reply | undefined);
+        this.#answerMail(step, event.from, event.params, answer as Reply | undefined);
+        break;
       case "rcpt":
-        return this.#answerRcpt(step, event.recipient, answer as Reply | undefined);
+        this.#answerRcpt(step, event.recipient, answer as Reply | undefined);
+        break;
       case "data-end":
-        return this.#answerDataEnd(step, answer);
+        this.#answerDataEnd(step, answer);
+        break;
     }
+    this.#closeOn421(answer);
   }
 
   /** Answer a pending `auth` decision: true → 235 2.7.0, false → 535 5.7.8, a reply as is. */
@@ -201,6 +209,7 @@ export class SmtpSession {
     }
     this.#send(typeof result === "object" ? result : Replies.authFailed);
     this.#go(p.step, "fail");
+    this.#closeOn421(typeof result === "object" ? result : undefined);
     this.#authFailures++;
     if (over(this.#authFailures, this.#o.limits.maxAuthFailures)) {
       this.#abort("too-many-errors", closing(this.#o.hostname, "auth"));
@@ -212,7 +221,7 @@ export class SmtpSession {
     if (this.#out.length === 0) return undefined;
     const parts = this.#out;
     this.#out = [];
-    if (parts.length === 1) return parts[0];
+    // Always a fresh array (encoded replies are cached and shared): the caller owns what it gets.
     let size = 0;
     for (const p of parts) size += p.length;
     const all = new Uint8Array(size);
@@ -812,6 +821,16 @@ export class SmtpSession {
     this.#go(step, "ok");
   }
 
+  /**
+   * RFC 5321 §3.8: 421 means the service is closing the channel. When the application answers with
+   * 421 (for the whole message, or for any recipient in LMTP), the session closes after sending it.
+   */
+  #closeOn421(answer: Reply | readonly (Reply | undefined)[] | undefined): void {
+    if (this.#closed || answer === undefined) return;
+    const list = isReplyList(answer) ? (this.#o.protocol === "lmtp" ? answer : [collapseReplies(answer)]) : [answer];
+    if (list.some((r) => r?.code === 421)) this.#abort("refused");
+  }
+
   /** Send a refusal and count it; past the error limit, 421 and close. Returns "fail" for convenience. */
   #reject(r: Reply): "fail" {
     this.#send(r);
@@ -848,7 +867,14 @@ export class SmtpSession {
 
   #send(r: Reply): void {
     const enhanced = this.#enhanced();
-    this.#out.push(encodeReply(enhanced ? withEnhanced(r) : r, { enhancedStatusCodes: enhanced }));
+    const cache = enhanced ? encodedWithEnhanced : encodedPlain;
+    let bytes = cache.get(r);
+    if (bytes === undefined) {
+      bytes = encodeReply(enhanced ? withEnhanced(r) : r, { enhancedStatusCodes: enhanced });
+      // Replies are frozen values: the session's own constants are encoded once per process.
+      cache.set(r, bytes);
+    }
+    this.#out.push(bytes);
   }
 
   /** The greeting and the EHLO reply: as given, never an enhanced code. */
@@ -916,7 +942,8 @@ export class SmtpSession {
     if (this.#closed) return;
     this.#events = [];
     this.#pending = undefined;
-    if (r !== undefined) this.#send(r);
+    // Between the 220 to STARTTLS and the handshake's end, nothing can be sent in clear.
+    if (r !== undefined && this.#state !== "tls") this.#send(r);
     this.#resetTransaction();
     this.#endSasl();
     this.#close(reason);

@@ -186,3 +186,55 @@ describe("collapseReplies: SMTP's one reply for many recipients", () => {
     expect(text(s.dataToSend())).toMatch(/354 .*\r\n451 4\.3\.0 later\r\n$/);
   });
 });
+
+describe("RFC 5321 §3.8: an application's 421 closes the session", () => {
+  it("421 to MAIL, RCPT, HELO or AUTH: sent, then close (refused), with a reset when a transaction was open", () => {
+    for (const verb of ["helo", "mail", "rcpt"] as const) {
+      const s = session();
+      pump(s);
+      s.receiveData(bytes("EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nNOOP\r\n"));
+      const seen: SessionEvent[] = [];
+      for (let e = s.nextEvent(); typeof e === "object"; e = s.nextEvent()) {
+        seen.push(e);
+        if (e.type === verb) s.respond(reply(421, "4.3.2", "mx.example going down"));
+        else if (e.type === "helo" || e.type === "mail" || e.type === "rcpt") s.respond();
+      }
+      expect(seen.at(-1), verb).toEqual({ type: "close", reason: "refused" });
+      expect(seen.some((e) => e.type === "reset"), verb).toBe(verb === "rcpt");
+      expect(text(s.dataToSend()), verb).toMatch(/421 (4\.3\.2 )?mx\.example going down\r\n$/);
+    }
+    const a = session({ auth: { requireTls: false } });
+    pump(a);
+    a.receiveData(bytes("EHLO c.example\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\n"));
+    for (let e = a.nextEvent(); typeof e === "object"; e = a.nextEvent()) {
+      if (e.type === "auth") a.respondAuth(reply(421, "4.7.0", "mx.example try later"));
+      else if (e.type === "helo") a.respond();
+    }
+    expect(a.closed).toBe(true);
+  });
+
+  it("LMTP: a 421 for any recipient closes after every reply was sent", () => {
+    const s = session({ protocol: "lmtp" });
+    pump(s);
+    s.receiveData(bytes("LHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\nx\r\n.\r\nNOOP\r\n"));
+    let last: SessionEvent | undefined;
+    for (let e = s.nextEvent(); typeof e === "object"; e = s.nextEvent()) {
+      last = e;
+      if (e.type === "data-end") s.respond([undefined, reply(421, "4.3.2", "bye")]);
+      else if (e.type === "helo" || e.type === "mail" || e.type === "rcpt") s.respond();
+    }
+    expect(last).toEqual({ type: "close", reason: "refused" });
+    expect(text(s.dataToSend())).toMatch(/250 2\.6\.0 Message accepted for delivery\r\n421 4\.3\.2 bye\r\n$/);
+  });
+
+  it("a timeout during the TLS handshake sends nothing in clear", () => {
+    const s = session({ starttls: true });
+    pump(s);
+    s.receiveData(bytes("STARTTLS\r\n"));
+    expect(s.nextEvent()).toEqual({ type: "starttls" });
+    s.dataToSend();
+    s.timedOut();
+    expect(s.nextEvent()).toEqual({ type: "close", reason: "timeout" });
+    expect(s.dataToSend()).toBeUndefined();
+  });
+});

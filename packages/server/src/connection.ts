@@ -10,7 +10,7 @@
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Reply } from "@lmail/codes";
-import { parseHeaderBlock } from "./header-block.js";
+import { parseHeaderBlock } from "@lmail/parser";
 import {
   NEED_DATA,
   PAUSED,

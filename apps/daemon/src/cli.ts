@@ -25,6 +25,8 @@ const options = {
   hostname: { type: "string" },
   "max-message-bytes": { type: "string" },
   "max-recipients": { type: "string" },
+  "max-connections": { type: "string" },
+  "max-connections-per-address": { type: "string" },
   users: { type: "string" },
   "log-format": { type: "string" },
   "log-level": { type: "string" },
@@ -33,7 +35,7 @@ const options = {
   version: { type: "boolean", short: "V" },
 } as const;
 
-const numericFlags = new Set(["max-message-bytes", "max-recipients"]);
+const numericFlags = new Set(["max-message-bytes", "max-recipients", "max-connections", "max-connections-per-address"]);
 
 /** `max-message-bytes` → `maxMessageBytes`. */
 const keyOf = (flag: string): ConfigKey => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as ConfigKey;
@@ -90,6 +92,9 @@ a flag replaces the file's value; repeatable flags replace the whole list):
   --hostname NAME             name in the greeting and Received: fields (default: the system's)
   --max-message-bytes N       largest message accepted (default 26214400, 25 MiB)
   --max-recipients N          recipients per message (default 100)
+  --max-connections N         connections open at once (default 1000; beyond: 421 4.7.0)
+  --max-connections-per-address N
+                              connections open at once from one client address (default 20)
   --users FILE                users file (user:HASH lines): turns on AUTH PLAIN and LOGIN, under TLS only
   --log-format json|pretty    log format on stdout (default json)
   --log-level LEVEL           fatal, error, warn, info, debug, trace or silent (default info)

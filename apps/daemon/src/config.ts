@@ -28,6 +28,10 @@ export const defaults = {
   maxMessageBytes: 25 * 1024 * 1024,
   /** RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients. */
   maxRecipients: 100,
+  /** Bounds file descriptors and memory (@lmail/server's default). */
+  maxConnections: 1000,
+  /** One client must not take every slot (@lmail/server's default, near Postfix's 50). */
+  maxConnectionsPerAddress: 20,
   logFormat: "json",
   logLevel: "info",
 } as const;
@@ -91,6 +95,8 @@ export const configSchema = z.strictObject({
   hostname: z.string().regex(/^[^\s\u0000-\u001f\u007f]+$/u, "must be one word without control characters").optional(),
   maxMessageBytes: positiveInt.optional(),
   maxRecipients: positiveInt.optional(),
+  maxConnections: positiveInt.optional(),
+  maxConnectionsPerAddress: positiveInt.optional(),
   users: filePath.optional(),
   logFormat: z.enum(logFormats).optional(),
   logLevel: z.enum(logLevels).optional(),
@@ -115,6 +121,8 @@ export interface DaemonConfig {
   readonly hostname: string;
   readonly maxMessageBytes: number;
   readonly maxRecipients: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
   /** Absolute path of the users file; AUTH is on when set. */
   readonly usersFile: string | undefined;
   readonly logFormat: LogFormat;
@@ -216,6 +224,8 @@ export function resolveConfig(options: ResolveOptions): DaemonConfig {
     hostname: pick("hostname").value ?? osHostname(),
     maxMessageBytes: pick("maxMessageBytes").value ?? defaults.maxMessageBytes,
     maxRecipients: pick("maxRecipients").value ?? defaults.maxRecipients,
+    maxConnections: pick("maxConnections").value ?? defaults.maxConnections,
+    maxConnectionsPerAddress: pick("maxConnectionsPerAddress").value ?? defaults.maxConnectionsPerAddress,
     usersFile,
     logFormat: pick("logFormat").value ?? defaults.logFormat,
     logLevel: pick("logLevel").value ?? defaults.logLevel,
@@ -247,6 +257,8 @@ export function describeConfig(config: DaemonConfig): Record<string, unknown> {
     hostname: config.hostname,
     maxMessageBytes: config.maxMessageBytes,
     maxRecipients: config.maxRecipients,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     auth: config.usersFile === undefined ? "off" : config.usersFile,
     metrics: config.metrics === undefined ? "off" : formatHostPort(config.metrics),
   };

@@ -25,7 +25,7 @@ describe("command line (node:util parseArgs)", () => {
     const c = parseCommandLine([
       "--config", "/etc/lmaild.json", "--listen", "127.0.0.1:25", "--listen", "[::1]:25", "--listen-tls", "127.0.0.1:465",
       "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-self-signed", "--maildir", "/m", "--domain", "a.example", "--domain", "b.example",
-      "--mailbox", "x@a.example", "--hostname", "mx", "--max-message-bytes", "1000", "--max-recipients", "5", "--users", "u",
+      "--mailbox", "x@a.example", "--hostname", "mx", "--max-message-bytes", "1000", "--max-recipients", "5", "--max-connections", "50", "--max-connections-per-address", "7", "--users", "u",
       "--log-format", "pretty", "--log-level", "debug", "--metrics", "127.0.0.1:9100",
     ]);
     expect(c).toEqual({
@@ -34,7 +34,7 @@ describe("command line (node:util parseArgs)", () => {
       flags: {
         listen: ["127.0.0.1:25", "[::1]:25"], listenTls: ["127.0.0.1:465"], tlsCert: "c.pem", tlsKey: "k.pem", tlsSelfSigned: true,
         maildir: "/m", domain: ["a.example", "b.example"], mailbox: ["x@a.example"], hostname: "mx", maxMessageBytes: 1000,
-        maxRecipients: 5, users: "u", logFormat: "pretty", logLevel: "debug", metrics: "127.0.0.1:9100",
+        maxRecipients: 5, maxConnections: 50, maxConnectionsPerAddress: 7, users: "u", logFormat: "pretty", logLevel: "debug", metrics: "127.0.0.1:9100",
       },
     });
   });

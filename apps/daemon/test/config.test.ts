@@ -24,7 +24,7 @@ describe("configuration: defaults, config file, flags", () => {
     const keys = Object.keys(configSchema.shape).map(flagOf).sort();
     expect(keys).toEqual([
       "--domain", "--hostname", "--listen", "--listen-tls", "--log-format", "--log-level", "--mailbox", "--maildir",
-      "--max-message-bytes", "--max-recipients", "--metrics", "--tls-cert", "--tls-key", "--tls-self-signed", "--users",
+      "--max-connections", "--max-connections-per-address", "--max-message-bytes", "--max-recipients", "--metrics", "--tls-cert", "--tls-key", "--tls-self-signed", "--users",
     ]);
   });
 
@@ -44,6 +44,8 @@ describe("configuration: defaults, config file, flags", () => {
           hostname: "mx.example.com",
           maxMessageBytes: 1000,
           maxRecipients: 5,
+          maxConnections: 50,
+          maxConnectionsPerAddress: 7,
           users: "users",
           logFormat: "pretty",
           logLevel: "debug",
@@ -58,7 +60,7 @@ describe("configuration: defaults, config file, flags", () => {
     expect(c.domains).toEqual(["example.com", "xn--bcher-kva.example"]);
     expect(c.mailboxes).toEqual(new Map([["example.com", new Set(["alice"])]]));
     expect(c.usersFile).toBe(path.resolve("/srv/lmail/etc/users"));
-    expect(c).toMatchObject({ hostname: "mx.example.com", maxMessageBytes: 1000, maxRecipients: 5, logFormat: "pretty", logLevel: "debug", metrics: { host: "127.0.0.1", port: 9100 } });
+    expect(c).toMatchObject({ hostname: "mx.example.com", maxMessageBytes: 1000, maxRecipients: 5, maxConnections: 50, maxConnectionsPerAddress: 7, logFormat: "pretty", logLevel: "debug", metrics: { host: "127.0.0.1", port: 9100 } });
   });
 
   it("a flag replaces the file's value (a repeated flag the whole list); flag paths are relative to the working directory", () => {

@@ -3,6 +3,8 @@ import { hasNonAscii, utf8Length } from "./bytes.js";
 
 /** RFC 5321 §4.5.3.1.2: a domain name is at most 255 octets. */
 export const MAX_DOMAIN_BYTES = 255;
+/** RFC 1035 §2.3.4 / UTS #46 VerifyDnsLength: a name of at most 253 characters (255 octets on the wire). */
+const MAX_DNS_NAME_CHARS = 253;
 
 /** The result of checking a domain or an address literal. */
 export type DomainCheck =
@@ -109,6 +111,11 @@ export function checkDomain(text: string, utf8: boolean): DomainCheck {
     } else if (!LDH_LABEL.test(label)) {
       return fail("Invalid domain label");
     }
+  }
+  if (!nonAscii && text.length <= MAX_DNS_NAME_CHARS && labels.every((l) => l.length <= 63 && !/^xn--/i.test(l))) {
+    // Fast path: for ASCII LDH labels without A-label prefix, UTS #46 processing is exactly
+    // lowercasing plus the DNS length checks done here (a property test compares with tr46).
+    return { ok: true, ascii: text.toLowerCase(), isAddressLiteral: false, isUtf8: false };
   }
   let ascii: string | null;
   try {

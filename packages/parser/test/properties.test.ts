@@ -288,3 +288,23 @@ describe("properties: framing helpers are what the tests assume", () => {
     expect(describeFramed({ kind: "line", line: Uint8Array.of(0x41, 0xff) })).toEqual({ kind: "line", text: "A\xff" });
   });
 });
+
+describe("properties: IDNA fast path", () => {
+  it("for ASCII names the fast path agrees with tr46 toASCII (UTS #46) exactly", async () => {
+    const { toASCII } = await import("tr46");
+    const { checkDomain } = await import("../src/index.js");
+    const label = fc.oneof(
+      fc.stringMatching(/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,70}[a-zA-Z0-9])?$/),
+      fc.constantFrom("xn--bcher-kva", "XN--zz", "xn--a", "a--b", "xn--nxasmm1c"),
+    );
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 6 }), (labels) => {
+        const name = labels.join(".");
+        const ours = checkDomain(name, false);
+        const theirs = toASCII(name, { checkBidi: true, checkJoiners: true, useSTD3ASCIIRules: true, verifyDNSLength: true, transitionalProcessing: false });
+        expect(ours.ok ? ours.ascii : null).toBe(theirs === null ? null : theirs.toLowerCase());
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

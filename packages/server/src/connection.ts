@@ -64,6 +64,8 @@ interface Transaction {
   /** Bytes of the header block gathered before the data hook starts, or undefined once it started (or without a data hook). */
   headerChunks: Uint8Array[] | undefined;
   headerBytes: number;
+  /** Where the scan for the empty line stands: 0 inside a line, 1 at a line start, 2 after a CR at a line start. */
+  headerScan: number;
   body: BodyStream | undefined;
   hook: "none" | "running" | "settled";
   result: DataReply | Reply;
@@ -365,6 +367,7 @@ export class Connection {
       envelope,
       headerChunks: hasHook ? [] : undefined,
       headerBytes: 0,
+      headerScan: 1,
       body: undefined,
       hook: "none",
       result: undefined,
@@ -392,19 +395,32 @@ export class Connection {
   /** The parsed header block once it is complete (or over the limit, or the body ended): else undefined. */
   #headersIfComplete(tx: Transaction, ended: boolean): readonly HeaderField[] | undefined {
     const chunks = tx.headerChunks!;
-    const overLimit = tx.headerBytes >= this.#options.maxHeaderBlockBytes;
-    // Only look again when the newest chunk could end the block (it holds a LF).
+    const max = this.#options.maxHeaderBlockBytes;
+    const overLimit = tx.headerBytes >= max;
+    // Scan only the newest bytes for the empty line; parse once, when it is there.
     const last = chunks[chunks.length - 1];
-    if (!ended && !overLimit && (last === undefined || last.indexOf(0x0a) < 0)) return undefined;
-    const all = chunks.length === 1 ? chunks[0]! : concat(chunks, tx.headerBytes);
-    if (chunks.length > 1) {
-      chunks.length = 0;
-      chunks.push(all);
+    let found = false;
+    if (last !== undefined && !ended) {
+      let state = tx.headerScan;
+      for (let i = 0; i < last.length; i++) {
+        const b = last[i];
+        if (b === 0x0a) {
+          if (state !== 0) {
+            found = true;
+            break;
+          }
+          state = 1;
+        } else state = b === 0x0d && state === 1 ? 2 : 0;
+      }
+      tx.headerScan = state;
     }
-    const parsed = parseHeaderBlock(all.length > this.#options.maxHeaderBlockBytes ? all.subarray(0, this.#options.maxHeaderBlockBytes) : all);
-    if (parsed.end !== undefined) return parsed.fields;
-    if (ended) return parsed.fields;
-    return overLimit ? [] : undefined;
+    if (!found && !ended && !overLimit) return undefined;
+    const all = chunks.length === 1 ? chunks[0]! : concat(chunks, tx.headerBytes);
+    chunks.length = 0;
+    chunks.push(all);
+    const parsed = parseHeaderBlock(all.length > max ? all.subarray(0, max) : all);
+    if (parsed.end !== undefined || ended) return parsed.fields;
+    return [];
   }
 
   #startDataHook(tx: Transaction, headers: readonly HeaderField[]): void {

@@ -296,8 +296,8 @@ async function lookup(resolver: ReverseResolver, address: string, timeoutMs: num
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => {
+      resolve(undefined); // first, so that a resolver answering on abort does not win the race
       controller.abort();
-      resolve(undefined);
     }, timeoutMs);
   });
   try {

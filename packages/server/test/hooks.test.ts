@@ -224,3 +224,64 @@ describe("handler hooks over a real socket", () => {
     c.close();
   });
 });
+
+describe("what the data hook sees", () => {
+  it("parses a header block that arrives a few bytes at a time, and one with no header at all", async () => {
+    const seen: (readonly { name: string; value: string }[])[] = [];
+    const port = await serve({ data: async (m) => {
+      seen.push(m.headers);
+      await readAll(m.body);
+    } });
+    const c = await Client.connect(port);
+    await c.reply();
+    await c.command("EHLO x");
+    await c.command("MAIL FROM:<a@x.org>");
+    await c.command("RCPT TO:<b@x.org>");
+    await c.command("DATA");
+    const message = "Subject: one\r\n folded\r\nFrom: a@x.org\r\n\r\nbody\r\n.\r\n";
+    for (let i = 0; i < message.length; i += 3) {
+      await new Promise<void>((resolve) => c.socket.write(message.slice(i, i + 3), () => resolve()));
+    }
+    expect(await c.reply()).toMatch(/^250/);
+    expect(await sendMail(c, "a@x.org", ["b@x.org"], "\r\njust a body")).toMatch(/^250/);
+    expect(seen).toEqual([
+      [
+        { name: "Subject", value: "one folded" },
+        { name: "From", value: "a@x.org" },
+      ],
+      [],
+    ]);
+    c.close();
+  });
+
+  it("reverse DNS through an injected resolver: remoteHostname and the Received: field", async () => {
+    let text = "";
+    let host: string | undefined;
+    const port = await serve(
+      {
+        connect: (ctx) => void (host = ctx.session.remoteHostname),
+        data: async (m) => void (text = await readAll(m.body)),
+      },
+      { reverseDns: (address) => Promise.resolve(address === "127.0.0.1" ? "client.example.net" : undefined) },
+    );
+    const c = await Client.connect(port);
+    await c.reply();
+    await c.command("EHLO x");
+    await sendMail(c, "a@x.org", ["b@x.org"], "Subject: s\r\n\r\nhi");
+    expect(host).toBe("client.example.net");
+    expect(text).toMatch(/^Received: from x \(client\.example\.net \[127\.0\.0\.1\]\)/);
+    c.close();
+  });
+
+  it("a resolver slower than reverseDnsTimeoutMs does not hold the greeting", async () => {
+    let host: string | undefined = "unset";
+    const port = await serve(
+      { connect: (ctx) => void (host = ctx.session.remoteHostname) },
+      { reverseDns: (_a, signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve("too-late.example"))), reverseDnsTimeoutMs: 50 },
+    );
+    const c = await Client.connect(port);
+    expect(await c.reply()).toMatch(/^220/);
+    expect(host).toBeUndefined();
+    c.close();
+  });
+});

@@ -100,3 +100,26 @@ describe("timeouts (RFC 5321 §4.5.3.2)", () => {
     expect(aborted).toMatchObject({ name: "ConnectionAbortedError", reason: "timeout" });
   });
 });
+
+describe("write timeout", () => {
+  it("a client that sends but never reads is cut after writeTimeoutMs", async () => {
+    const { subscribe, unsubscribe } = await import("node:diagnostics_channel");
+    let closed!: (m: { reason: string }) => void;
+    const gone = new Promise<{ reason: string }>((r) => (closed = r));
+    const onConnection = (m: unknown) => {
+      if ((m as { type: string }).type === "close") closed(m as { reason: string });
+    };
+    subscribe("lmail:server:connection", onConnection);
+    try {
+      const port = await serve({ writeTimeoutMs: 200 });
+      const c = await Client.connect(port);
+      c.socket.pause(); // never read
+      // Each EHLO is answered with ~200 bytes: 40,000 of them fill every buffer on the way back.
+      c.socket.write("EHLO x\r\n".repeat(40_000));
+      expect((await gone).reason).toBe("destroyed");
+      c.close();
+    } finally {
+      unsubscribe("lmail:server:connection", onConnection);
+    }
+  });
+});

@@ -12,4 +12,5 @@ export {
   type ResolvedOptions,
 } from "./options.js";
 export { ehloKeywords } from "./ehlo.js";
+export { rfcTimeoutsMs } from "./timeouts.js";
 export { transitions, type State, type Input, type Action, type Step, type Outcome } from "./transitions.js";

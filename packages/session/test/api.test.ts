@@ -1,6 +1,6 @@
 import { reply } from "@lmail/codes";
 import { describe, expect, it } from "vitest";
-import { NEED_DATA, PAUSED, SessionUsageError, SmtpSession, collapseReplies, transitions, type SessionEvent } from "../src/index.js";
+import { NEED_DATA, PAUSED, SessionUsageError, SmtpSession, collapseReplies, rfcTimeoutsMs, transitions, type SessionEvent } from "../src/index.js";
 import { bytes, options, session, text } from "./helpers.js";
 
 /** Answer every decision with the default until NEED_DATA; returns the events. */
@@ -81,6 +81,7 @@ describe("SmtpSession API", () => {
     expect(seen.map((e) => e.type)).toContain("data-end");
     expect(s.timeout).toBe("command");
     expect(s.bufferedBytes).toBe(4);
+    expect(rfcTimeoutsMs[s.timeout]).toBe(300_000);
     expect(s.inTransaction).toBe(false);
     expect(s.envelope).toBeUndefined();
   });

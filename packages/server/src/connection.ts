@@ -74,6 +74,9 @@ interface Transaction {
   bytes: number;
 }
 
+/** After the server's FIN, how long a client may keep its side open before the socket is destroyed: enough for a FIN to come back. */
+const CLOSE_LINGER_MS = 2000;
+
 const encoder = new TextEncoder();
 const replyDecoder = new TextDecoder();
 const textOf = (bytes: Uint8Array): string => replyDecoder.decode(bytes);
@@ -203,6 +206,7 @@ export class Connection {
     socket.off("error", this.#onError);
     socket.off("close", this.#onClose);
     socket.off("drain", this.#onDrain);
+    socket.off("finish", this.#onFinish);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -629,7 +633,8 @@ export class Connection {
   }
 
   #updateReading(): void {
-    const pause = this.#closing || this.#upgrading || this.#bodyFull || this.#writeBlocked;
+    // While closing, reading goes on (and is discarded) so that the client's FIN is seen.
+    const pause = this.#upgrading || this.#bodyFull || this.#writeBlocked;
     if (pause === this.#readingPaused) return;
     this.#readingPaused = pause;
     if (pause) this.socket.pause();
@@ -642,8 +647,15 @@ export class Connection {
     const tx = this.#tx;
     this.#tx = undefined;
     if (tx !== undefined) this.#abortBody(tx, new BodyAbortedError("the connection is closing"));
+    // Once our last reply and FIN are out, a client that keeps its side open gets a short grace.
+    this.socket.once("finish", this.#onFinish);
     this.socket.end();
   }
+
+  readonly #onFinish = (): void => {
+    if (this.#finished) return;
+    this.#setDeadline("closing", Date.now() + Math.min(CLOSE_LINGER_MS, this.#options.writeTimeoutMs));
+  };
 
   /** Ask for a graceful close: 421 now when idle, after the transaction in flight otherwise. */
   shutdown(): void {
@@ -695,8 +707,20 @@ export class Connection {
         bytesWritten: this.socket.bytesWritten,
       } satisfies ConnectionMessage);
     }
-    if (hooks.length === 0) this.#host.released(this);
-    else void Promise.all(hooks).then(() => this.#host.released(this));
+    if (hooks.length === 0) {
+      this.#host.released(this);
+      return;
+    }
+    // The hooks' signal has fired; one that still hangs is let go after hookTimeoutMs.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#options.hookTimeoutMs);
+      timer.unref();
+    });
+    void Promise.race([Promise.all(hooks), bound]).then(() => {
+      clearTimeout(timer);
+      this.#host.released(this);
+    });
   }
 
   // ------------------------------------------------------------------------------------------

@@ -118,6 +118,23 @@ describe("resets and half-open sockets in every phase", () => {
     await c.closed;
   });
 
+  it("a client that keeps its side open after QUIT is let go after a short linger", async () => {
+    const { connect } = await import("node:net");
+    const gone = new Promise<void>((r) => (onClose = r));
+    const s = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+    s.on("error", () => undefined);
+    let text = "";
+    const fin = new Promise<void>((r) => s.on("end", r));
+    s.on("data", (d: Buffer) => {
+      text += d.toString("latin1");
+      if (text.startsWith("220") && !text.includes("221")) s.write("QUIT\r\n");
+    });
+    await fin; // the server's FIN; this client never sends its own
+    await gone;
+    expect(text).toMatch(/221 /);
+    s.destroy();
+  });
+
   it("leaves no connection, timer or listener behind", async () => {
     const until = Date.now() + 5000;
     while (server.connections > 0 && Date.now() < until) await new Promise((r) => setImmediate(r));

@@ -16,9 +16,11 @@ const EMPTY = new Uint8Array(0);
  * A streaming splitter of SMTP command lines. Push the bytes as they come, then call
  * {@link LineFramer.next} until it returns `undefined` (it needs more bytes).
  *
- * - A line ends at CRLF only (policy `"reject"`, the default): a bare CR or LF inside it makes the
- *   whole line, up to its CRLF, one `bare-line-ending` report. With `"accept"`, a bare LF also ends
- *   a line (an optional CR before it is removed).
+ * - A line ends at CRLF only (policy `"reject"`, the default). A bare LF is reported as
+ *   `bare-line-ending` as soon as it arrives (as Postfix does), and everything after it up to the
+ *   next CRLF is discarded, so nothing after a bare LF is ever taken as a command. A line with a
+ *   bare CR is reported when its CRLF arrives. With `"accept"`, a bare LF also ends a line (an
+ *   optional CR before it is removed).
  * - A line longer than `maxLineBytes` (counting its CRLF) is reported once, as soon as that is
  *   certain, as `too-long`; its remainder up to the next line end is discarded as it arrives, never
  *   held. Memory held for a line is thus at most `maxLineBytes`.
@@ -102,26 +104,32 @@ export class LineFramer {
       }
 
       const prevIsCr = this.#accLength > 0 && this.#acc[this.#accLength - 1] === CR;
-      const end = this.#findEnd(chunk, start, prevIsCr);
-      const stop = end === -1 ? chunk.length : end;
+      const lf = chunk.indexOf(LF, start);
+      const stop = lf === -1 ? chunk.length : lf;
+      // A bare LF (policy reject) is reported at once, not when a CRLF finally comes.
+      const bareLf = lf !== -1 && this.#bare === "reject" && !(lf > start ? chunk[lf - 1] === CR : prevIsCr);
       // Octets of the line before its LF (CR included); the line is too long once this reaches the limit.
       const pending = this.#accLength + (stop - start);
-      if (pending >= this.maxLineBytes) {
+      if (pending >= this.maxLineBytes || bareLf) {
         this.#accLength = 0;
-        if (end === -1) {
+        if (lf === -1) {
           this.#discarding = true;
           this.#discardAfterCr = chunk[chunk.length - 1] === CR;
           this.#dropFirstChunk();
         } else {
-          this.#consumeTo(chunk, end + 1);
+          this.#consumeTo(chunk, lf + 1);
+          // the line has not ended: after a bare LF, discard up to the next CRLF
+          this.#discarding = bareLf;
+          this.#discardAfterCr = false;
         }
-        return TOO_LONG;
+        return pending >= this.maxLineBytes ? TOO_LONG : BARE;
       }
-      if (end === -1) {
+      if (lf === -1) {
         this.#append(chunk, start, chunk.length);
         this.#dropFirstChunk();
         continue;
       }
+      const end = lf;
       let line: Uint8Array;
       if (this.#accLength === 0) {
         line = chunk.subarray(start, end);

@@ -61,8 +61,16 @@ suite("LineFramer", () => {
     expect(frameAll(f, [bytes(`${response}\r\n`)])).toEqual([tooLong]);
   });
 
-  it("RFC 5321 §2.3.8: a bare LF does not end a line; the line is rejected once its CRLF arrives (policy reject)", () => {
+  it("RFC 5321 §2.3.8: a bare LF is refused at once and what follows it is discarded up to the next CRLF (policy reject)", () => {
+    // nothing after a bare LF is taken as a command (a proxy that ends lines only at CRLF sees one line here)
     expect(frameAll(new LineFramer(), [bytes("MAIL FROM:<a@b>\nRCPT TO:<c@d>\r\nQUIT\r\n")])).toEqual([bare, line("QUIT")]);
+    // an LF-only client is answered at its first line, not after 512 octets
+    const f = new LineFramer();
+    expect(frameAll(f, [bytes("EHLO x\n")])).toEqual([bare]);
+    expect(frameAll(f, [bytes("MAIL FROM:<a@b>\n")])).toEqual([]);
+    expect(f.bufferedBytes).toBe(0);
+    // a CR held over a chunk boundary still makes a CRLF
+    expect(frameAll(new LineFramer(), [bytes("NOOP\r"), bytes("\n")])).toEqual([line("NOOP")]);
   });
 
   it("RFC 5321 §2.3.8: a bare CR in a command line is rejected (policy reject)", () => {

@@ -68,10 +68,11 @@ describe("properties: LineFramer", () => {
     );
   });
 
-  it("policy reject matches a reference model: only CRLF ends a line (RFC 5321 §2.3.8)", () => {
+  it("policy reject matches a reference model: only CRLF ends a line, a bare LF is refused at once (RFC 5321 §2.3.8)", () => {
     const reference = (s: string, max: number): Framed[] => {
       const out: Framed[] = [];
       const tooLong: Framed = { kind: "too-long", code: 500, enhanced: "5.5.2" };
+      const bare: Framed = { kind: "bare-line-ending", code: 500, enhanced: "5.5.2" };
       let i = 0;
       for (;;) {
         if (s.charCodeAt(i) === 0x16 && s.charCodeAt(i + 1) === 0x03) {
@@ -81,16 +82,24 @@ describe("properties: LineFramer", () => {
           i = k + 2;
           continue;
         }
-        const k = s.indexOf("\r\n", i);
+        // the first LF ends the line: a CRLF, or a bare LF (reported, then discarded up to a CRLF)
+        const k = s.indexOf("\n", i);
         if (k === -1) {
           if (s.length - i >= max) out.push(tooLong);
           return out;
         }
-        const content = s.slice(i, k);
-        if (content.length + 1 >= max) out.push(tooLong);
-        else if (/[\r\n]/.test(content)) out.push({ kind: "bare-line-ending", code: 500, enhanced: "5.5.2" });
-        else out.push({ kind: "line", text: content });
-        i = k + 2;
+        const bareLf = !(k > i && s[k - 1] === "\r");
+        if (k - i >= max) out.push(tooLong);
+        else if (bareLf) out.push(bare);
+        else if (s.slice(i, k - 1).includes("\r")) out.push(bare);
+        else out.push({ kind: "line", text: s.slice(i, k - 1) });
+        if (!bareLf) {
+          i = k + 1;
+          continue;
+        }
+        const crlf = s.indexOf("\r\n", k + 1);
+        if (crlf === -1) return out;
+        i = crlf + 2;
       }
     };
     fc.assert(

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { groupSyncDir } from "./dir-sync.js";
 import type { DeliveredFile, DeliveryOutcome, DeliveryResult } from "./delivery-result.js";
 import { ensureMaildir, type MaildirTarget } from "./ensure.js";
 import { errnoCode, MaildirError, MaildirErrorCode } from "./errors.js";
@@ -7,6 +6,7 @@ import { CREATE_FLAGS, type MaildirFile, type MaildirFs, nodeFs, READ_FLAGS } fr
 import { CrlfToLf, type LineEnding } from "./line-endings.js";
 import type { DeliverOptions, WriteOptions } from "./options.js";
 import { traceHeaderBlock } from "./trace-headers.js";
+import { publishOutcomes } from "./diagnostics.js";
 import { defaultHostname, encodeHostname, uniqueName } from "./unique-name.js";
 
 /** A message body: a pull stream of chunks, chunks, or the whole message. */
@@ -16,7 +16,6 @@ export type MessageBody = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uin
 export interface Settings {
   readonly fs: MaildirFs;
   readonly fsync: boolean;
-  readonly groupCommit: boolean;
   readonly host: string;
   readonly lineEnding: LineEnding;
 }
@@ -25,7 +24,6 @@ export function resolveSettings(options: WriteOptions): Settings {
   return {
     fs: options.fs ?? nodeFs,
     fsync: options.fsync ?? true,
-    groupCommit: options.groupCommit ?? true,
     host: encodeHostname(options.hostname ?? defaultHostname()),
     lineEnding: options.lineEnding ?? "lf",
   };
@@ -135,8 +133,8 @@ interface Source {
  * The delivery engine. Every copy is one file written once into the `tmp/` of its first usable
  * target, then hard-linked into the `new/` of each target (copied through that maildir's `tmp/`
  * when it is on another file system: EXDEV). The body is read once: the first file streams it,
- * the others copy it back from the first. Each `new/` is fsynced (group commit when enabled)
- * before a target counts as delivered, and every tmp name is unlinked before this resolves.
+ * the others copy it back from the first. Each `new/` is fsynced before a target counts as
+ * delivered, and every tmp name is unlinked before this resolves.
  * Resolves to one outcome per target, per copy; never rejects.
  */
 export async function deliverCopies(
@@ -145,6 +143,7 @@ export async function deliverCopies(
   s: Settings,
   signal: AbortSignal | undefined,
 ): Promise<DeliveryOutcome[][]> {
+  const startedMs = performance.now();
   const outcomes: DeliveryOutcome[][] = copies.map(() => []);
   const tmpNames: string[] = [];
   let source: Source | undefined;
@@ -242,12 +241,16 @@ export async function deliverCopies(
   } finally {
     for (const tmp of tmpNames) await s.fs.unlink(tmp).catch(() => undefined);
   }
+  publishOutcomes(outcomes, startedMs);
   return outcomes;
 }
 
+/**
+ * fsync the target's new/. One per delivery: group commit (one fsync shared by concurrent
+ * deliveries) was measured and did not pay (README, "Group commit"), so it is not done.
+ */
 function syncNew(s: Settings, target: MaildirTarget): Promise<void> {
-  const dir = path.join(target.path, "new");
-  return s.groupCommit ? groupSyncDir(s.fs, dir) : s.fs.syncDir(dir);
+  return s.fs.syncDir(path.join(target.path, "new"));
 }
 
 /**

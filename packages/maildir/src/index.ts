@@ -9,3 +9,4 @@ export { type DeliveredFile, type DeliveryResult, type DeliveryOutcome } from ".
 export { nodeFs, type MaildirFs, type MaildirFile, type MaildirStats } from "./fs-layer.js";
 export { type LineEnding } from "./line-endings.js";
 export { uniqueName, encodeHostname } from "./unique-name.js";
+export { MAILDIR_DELIVERY_CHANNEL, type MaildirDeliveryEvent } from "./diagnostics.js";

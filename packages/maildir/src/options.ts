@@ -10,12 +10,6 @@ export interface WriteOptions {
    */
   readonly fsync?: boolean;
   /**
-   * Share one fsync of `new/` among deliveries that commit into the same directory at the same
-   * time (group commit). Default true: the benchmark in the README shows it raises throughput
-   * under concurrency, and it never reports success before the name is durable.
-   */
-  readonly groupCommit?: boolean;
-  /**
    * The host part of unique file names. Default `os.hostname()`. `/` and `:` are written
    * `\057` and `\072` (the Maildir spec).
    */

@@ -22,9 +22,10 @@ export function defaultHostname(): string {
  * delivery counter, and the host (already encoded with {@link encodeHostname}).
  */
 export function uniqueName(encodedHost: string): string {
-  const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-  const seconds = Math.floor(nowUs / 1_000_000);
-  const usec = nowUs % 1_000_000;
+  // Wall-clock seconds and milliseconds, the monotonic clock for the microseconds within the millisecond.
+  const nowMs = Date.now();
+  const seconds = Math.floor(nowMs / 1000);
+  const usec = (nowMs % 1000) * 1000 + (Math.floor(performance.now() * 1000) % 1000);
   counter += 1;
   return `${String(seconds)}.M${String(usec)}P${String(process.pid)}R${randomBytes(8).toString("hex")}Q${String(counter)}.${encodedHost}`;
 }

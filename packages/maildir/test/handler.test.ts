@@ -89,6 +89,37 @@ describe("maildirHandler: decided at RCPT", () => {
   });
 });
 
+describe("maildirHandler: routes decided once", () => {
+  it("calls route() once per recipient: at RCPT, not again at DATA", async () => {
+    const root = await tempDir();
+    const seen: string[] = [];
+    const route = (r: Recipient) => {
+      seen.push(r.address.raw);
+      return path.join(root, r.address.raw.split("@")[0]!);
+    };
+    await transaction({ route }, "smtp", "s@example.org", ["a@x.example", "b@x.example"]);
+    expect(seen).toEqual(["a@x.example", "b@x.example"]);
+  });
+
+  it("forgets a session's routes on reset, and routes again at DATA", async () => {
+    const root = await tempDir();
+    let calls = 0;
+    const handler = maildirHandler({
+      route: () => {
+        calls += 1;
+        return root;
+      },
+    });
+    const ctx = context("smtp");
+    await handler.rcpt!(recipient("a@x.example"), envelope("s@example.org", []), ctx);
+    await handler.reset!(ctx);
+    const message: IncomingMessage = { session: ctx.session, envelope: envelope("s@example.org", ["a@x.example"]), headers: [], body: chunked(body) };
+    expect(await handler.data!(message, ctx)).toBeUndefined();
+    expect(calls).toBe(2);
+    expect(await names(path.join(root, "new"))).toHaveLength(1);
+  });
+});
+
 describe("maildirHandler: SMTP, one reply for all recipients", () => {
   it("delivers each recipient a copy with Return-Path and its own Delivered-To, and replies positively", async () => {
     const root = await tempDir();

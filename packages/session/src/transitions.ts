@@ -21,7 +21,7 @@ export type State =
   | "data"
   /** A BDAT transaction: chunks are being read or the next BDAT is awaited. */
   | "bdat"
-  /** A BDAT chunk failed: further BDAT gets 503 until RSET (RFC 3030 §2). */
+  /** A BDAT chunk failed: further BDAT gets 503 (its octets read) until RSET or a new MAIL (RFC 3030 §2). */
   | "bdat-failed"
   /** An AUTH exchange: the next line is a SASL response (RFC 4954 §4). */
   | "sasl"
@@ -143,9 +143,10 @@ export const transitions: { readonly [S in State]: Partial<Record<Input, Step>> 
   },
   "bdat-failed": {
     ...anytime("bdat-failed", "ready"),
-    MAIL: { refuse: "Error: send RSET after a failed BDAT" },
-    RCPT: { refuse: "Error: send RSET after a failed BDAT" },
-    DATA: { refuse: "Error: send RSET after a failed BDAT" },
+    // the failed transaction is already gone (a reset event was emitted): a new one may begin
+    MAIL: { run: "mail", ok: "mail", fail: "bdat-failed" },
+    RCPT: { refuse: "Error: need MAIL command" },
+    DATA: { refuse: "Error: need MAIL command" },
     BDAT: stay("bdat-failed", "bdat-refused"),
     STARTTLS: { refuse: "Error: send RSET after a failed BDAT" },
     AUTH: { refuse: "Error: send RSET after a failed BDAT" },

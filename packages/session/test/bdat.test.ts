@@ -146,18 +146,23 @@ describe("RFC 3030 CHUNKING (BDAT) and BINARYMIME", () => {
       S: 552 5.3.4 Message too big for system
       C~ BDAT 4 LAST\\r\\nQUIT
       S: 503 5.5.1 Error: send RSET after a failed BDAT
-      C: MAIL FROM:<a@example.org>
-      S: 503 5.5.1 Error: send RSET after a failed BDAT
+      C: RCPT TO:<b@example.com>
+      S: 503 5.5.1 Error: need MAIL command
       C: RSET
       S: 250 2.0.0 Reset OK
       C: MAIL FROM:<a@example.org>
       S: 250 2.1.0 Sender OK
+      C: RCPT TO:<b@example.com>
+      S: 250 2.1.5 Recipient OK
+      C~ BDAT 2\\r\\nab
+      S: 250 2.0.0 2 octets received
     `.replace("SIZE 26214400", "SIZE 10"),
       { limits: { maxMessageBytes: 10 } },
     );
     expect(d.events.some((e) => e.type === "data-end")).toBe(false);
     expect(d.events.find((e) => e.type === "data-rejected")).toMatchObject({ reply: { code: 552 } });
-    expect(body(d)).toBe("12345678");
+    // the chunk past the limit is never handed on; "ab" is the next transaction's
+    expect(body(d)).toBe("12345678ab");
   });
 
   it("a LAST chunk over the limit: 552 after its octets, data-rejected, never data-end", async () => {
@@ -210,5 +215,23 @@ describe("RFC 3030 CHUNKING (BDAT) and BINARYMIME", () => {
     s.respond();
     expect(s.nextEvent()).toBe(NEED_DATA);
     expect(text(s.dataToSend())).toMatch(/250 2\.6\.0 Message accepted for delivery\r\n250 2\.0\.0 OK\r\n$/);
+  });
+});
+
+describe("after a failed BDAT chunk", () => {
+  it("a new MAIL may begin a new transaction without RSET (the failed one is gone)", async () => {
+    await transcript(
+      `${START.replace("SIZE 26214400", "SIZE 4")}
+      C~ BDAT 5\\r\\n12345
+      S: 552 5.3.4 Message too big for system
+      C: MAIL FROM:<a@example.org>
+      C: RCPT TO:<b@example.com>
+      C~ BDAT 3 LAST\\r\\nabc
+      S: 250 2.1.0 Sender OK
+      S: 250 2.1.5 Recipient OK
+      S: 250 2.6.0 Message accepted for delivery
+    `,
+      { limits: { maxMessageBytes: 4 } },
+    );
   });
 });

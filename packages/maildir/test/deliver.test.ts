@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { constants } from "node:fs";
-import { lstat, mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -29,6 +30,20 @@ describe("maildir layout (cr.yp.to/proto/maildir.html)", () => {
       expect(st.isDirectory()).toBe(true);
       expect(st.mode & 0o777).toBe(0o700);
     }
+  });
+
+  it("fsyncs the parent after creating a directory, so that a new maildir survives a crash", async () => {
+    const dir = path.join(await tempDir(), "Maildir");
+    const log: string[] = [];
+    await deliver(dir, bytes(message), { fs: faultyFs({}, log) });
+    const dirSyncs = log.filter((l) => l.startsWith("syncDir "));
+    expect(dirSyncs).toEqual([
+      `syncDir ${path.dirname(dir)}`,
+      `syncDir ${dir}`,
+      `syncDir ${dir}`,
+      `syncDir ${dir}`,
+      `syncDir ${path.join(dir, "new")}`,
+    ]);
   });
 
   it("commits the message into new/ with mode 0600 and leaves tmp/ empty", async () => {
@@ -186,6 +201,24 @@ describe("one message, many maildirs", () => {
     expect(log).toContain(`syncDir ${path.join(b, "new")}`);
     expect(await names(path.join(a, "tmp"))).toEqual([]);
     expect(await names(path.join(b, "tmp"))).toEqual([]);
+  });
+
+  it("copies for real across file systems (tmpfs /dev/shm and the temp directory)", async (ctx) => {
+    const local = await tempDir();
+    const shm = await stat("/dev/shm").catch(() => undefined);
+    if (shm === undefined || shm.dev === (await stat(local)).dev) {
+      console.warn("real cross-file-system copy NOT checked: no /dev/shm on another file system than " + tmpdir());
+      return;
+    }
+    const remote = await mkdtemp(path.join("/dev/shm", "lmail-maildir-"));
+    ctx.onTestFinished(() => rm(remote, { recursive: true, force: true }));
+    const { files } = await deliver([path.join(local, "a"), path.join(remote, "b")], bytes(message), { returnPath: null });
+    const [sa, sb] = await Promise.all(files.map((f) => stat(f.path)));
+    expect(sa!.dev).not.toBe(sb!.dev);
+    expect(files[1]!.linked).toBe(false);
+    expect(await readFile(files[1]!.path)).toEqual(await readFile(files[0]!.path));
+    expect(await names(path.join(remote, "b", "tmp"))).toEqual([]);
+    expect(await names(path.join(local, "a", "tmp"))).toEqual([]);
   });
 
   it("is all or nothing: one failing maildir removes the copies already made (SMTP semantics)", async () => {

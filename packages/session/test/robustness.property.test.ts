@@ -50,7 +50,11 @@ describe("property: no client input makes the session throw or stall", () => {
                 if (yes()) s.tlsEstablished({ protocol: "TLSv1.3", cipher: "x", implicit: false });
                 else s.tlsFailed();
                 break;
-              default:
+              case "data-start":
+              case "data-chunk":
+              case "data-rejected":
+              case "reset":
+              case "close":
                 break;
             }
           }

@@ -43,7 +43,7 @@ const decoder = new TextDecoder();
  * recipient's maildir. Recipients whose prepended header block is identical share one file,
  * hard-linked into each maildir. SMTP: one reply, positive only when every recipient's copy is
  * durable; otherwise the copies made are removed again (so the client's retry makes no duplicate)
- * and the reply of the first failure is sent. LMTP: one reply per recipient, in envelope order.
+ * and the first transient (4xx) failure's reply is sent, else the first permanent one. LMTP: one reply per recipient, in envelope order.
  */
 export function maildirHandler(options: MaildirHandlerOptions): Handler {
   const settings = resolveSettings(options);
@@ -111,10 +111,11 @@ export function maildirHandler(options: MaildirHandlerOptions): Handler {
       if (ctx.session.protocol === "lmtp") {
         return perRecipient.map((o): HookReply => (o.ok ? undefined : replyForError(o.error)));
       }
-      const failed = perRecipient.find((o) => !o.ok);
-      if (failed === undefined) return undefined;
+      const failures = perRecipient.flatMap((o) => (o.ok ? [] : [replyForError(o.error)]));
+      if (failures.length === 0) return undefined;
       await rollBack(settings, results.flat().flatMap((o) => (o.ok ? [o.file] : [])));
-      return replyForError(failed.error);
+      // As the session collapses replies: a transient failure wins, so the client retries.
+      return failures.find((r) => r.code < 500) ?? failures[0];
     },
 
     reset(ctx: HookContext): void {

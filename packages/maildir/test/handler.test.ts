@@ -170,6 +170,17 @@ describe("maildirHandler: SMTP, one reply for all recipients", () => {
     expect(await names(path.join(root, "a", "tmp"))).toEqual([]);
   });
 
+  it("prefers a transient failure's reply over a permanent one, so the client retries", async () => {
+    const root = await tempDir();
+    const fs = faultyFs({
+      syncDir: (p) => (p.includes(`${path.sep}a${path.sep}`) ? errno("EDQUOT") : p.includes(`${path.sep}b${path.sep}`) ? errno("EIO") : undefined),
+    });
+    const route = (r: Recipient) => path.join(root, r.address.raw.split("@")[0]!);
+    const { data } = await transaction({ route, fs }, "smtp", "s@example.org", ["a@x.example", "b@x.example", "c@x.example"]);
+    expect(data).toMatchObject({ code: 451, enhanced: "4.3.0" });
+    expect(await names(path.join(root, "c", "new"))).toEqual([]);
+  });
+
   it("replies 452 4.3.1 when the disk is full (ENOSPC)", async () => {
     const root = await tempDir();
     const fs = faultyFs({ write: () => errno("ENOSPC") });

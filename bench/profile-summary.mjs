@@ -42,19 +42,42 @@ for (const file of positionals) {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (dt[i] ?? 0));
   }
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const keyOf = (id) => {
+    const { callFrame } = byId.get(id);
+    return `${callFrame.functionName || "(anonymous)"}  ${shorten(callFrame.url)}:${callFrame.lineNumber + 1}`;
+  };
+  // Inclusive time: each sample counts once for every distinct function on its stack.
+  const inclusive = new Map();
+  for (const [id, us] of selfUs) {
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) seen.add(keyOf(at));
+    for (const k of seen) inclusive.set(k, (inclusive.get(k) ?? 0) + us);
+  }
+  const busy = total - (areasIdle(profile, selfUs, byId));
   const fn = new Map();
   const areas = new Map();
   for (const [id, us] of selfUs) {
     const { callFrame } = byId.get(id);
-    const key = `${callFrame.functionName || "(anonymous)"}  ${shorten(callFrame.url)}:${callFrame.lineNumber + 1}`;
+    const key = keyOf(id);
     fn.set(key, (fn.get(key) ?? 0) + us);
     const a = callFrame.url ? area(callFrame.url) : callFrame.functionName.startsWith("(") ? callFrame.functionName : "(native)";
     areas.set(a, (areas.get(a) ?? 0) + us);
   }
-  const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-  console.log(`\n${file}: ${(total / 1e6).toFixed(2)} s sampled`);
+  const pct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
+  console.log(`\n${file}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle (percentages are of that)`);
   console.log("\nself time by area:");
   for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, 15)) console.log(`  ${pct(us)}  ${a}`);
   console.log(`\ntop ${top} functions by self time:`);
   for (const [k, us] of [...fn].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`  ${pct(us)}  ${k}`);
+  console.log(`\ntop ${top} functions by total time (self + callees) in lmail packages:`);
+  for (const [k, us] of [...inclusive].filter(([k]) => /  (packages|apps)\//.test(k)).sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`  ${pct(us)}  ${k}`);
+}
+
+/** Microseconds sampled as (idle). */
+function areasIdle(profile, selfUs, byId) {
+  let us = 0;
+  for (const [id, t] of selfUs) if (byId.get(id).callFrame.functionName === "(idle)") us += t;
+  return us;
 }

@@ -84,6 +84,7 @@ for (const scenario of scenarios) {
   scenario.resolvedMessages = {};
   const rows = ids.map((id) => ({ server: servers[id], status: "ok", samples: {}, details: [] }));
   console.log(`\n== ${scenario.title} (${scenarioReps} runs each, interleaved)`);
+  const scenarioStarted = Date.now();
   for (let rep = 0; rep < scenarioReps; rep++) {
     for (const row of rows) {
       const id = row.server.id;
@@ -139,6 +140,7 @@ for (const scenario of scenarios) {
     }
   }
   collected.push({ scenario, rows });
+  console.log(`  (${Math.round((Date.now() - scenarioStarted) / 1000)} s)`);
 }
 
 const command = `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).join(" ")}` : ""}`;

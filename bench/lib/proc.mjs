@@ -115,3 +115,19 @@ export async function waitListening(port, timeoutMs = 10_000) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** CPU time (every thread) a process has used so far, in ms: {user, system} (/proc/PID/stat, 100 ticks/s). */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // After the command name: state is field 3, utime field 14, stime field 15 (proc(5)).
+  return { user: Number(fields[14 - 3]) * 10, system: Number(fields[15 - 3]) * 10 };
+}
+
+/** CPU time used between two `cpuMs()` readings: {user, system, total} in ms. */
+export function cpuSince(before, pid) {
+  const now = cpuMs(pid);
+  const user = now.user - before.user;
+  const system = now.system - before.system;
+  return { user, system, total: user + system };
+}

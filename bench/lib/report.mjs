@@ -58,6 +58,8 @@ export function toMarkdown(results) {
   out.push(`${meta.quick ? "Quick run" : "Full run"}: ${meta.reps} interleaved repetitions per scenario (fewer where stated), each run on a freshly started server process; medians, with min–max.`);
   out.push(`Ratios are lmail ÷ anchor, computed run by run (run i of each), then summarized: median (min–max).`);
   out.push("");
+  out.push(...summaryTable(results));
+  out.push("");
   out.push("**Goals (issue 8)**");
   out.push("");
   out.push("| goal | target | measured | |");
@@ -86,4 +88,22 @@ export function toMarkdown(results) {
     }
   }
   return out.join("\n");
+}
+
+/** One line per scenario metric, one column per server: the medians side by side. */
+function summaryTable(results) {
+  const servers = [];
+  for (const s of results.scenarios) for (const m of s.metrics) for (const r of m.rows) if (!servers.some((x) => x.server === r.server)) servers.push(r);
+  const lines = [`| scenario | ${servers.map((r) => r.label).join(" | ")} |`, `|---|${servers.map(() => "--:").join("|")}|`];
+  for (const s of results.scenarios) {
+    for (const m of s.metrics) {
+      const cells = servers.map((srv) => {
+        const row = m.rows.find((r) => r.server === srv.server);
+        if (!row) return "";
+        return row.summary ? fmt(row.summary.median, m.digits) : row.status === "not available yet" ? "n/a yet" : row.status;
+      });
+      lines.push(`| ${s.title}: ${m.title} | ${cells.join(" | ")} |`);
+    }
+  }
+  return ["**Medians**", "", ...lines];
 }

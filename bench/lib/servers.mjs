@@ -130,7 +130,7 @@ async function startDaemon({ profileDir }) {
   const execArgv = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(
     process.execPath,
-    [...execArgv, binPath, "--listen", `127.0.0.1:${port}`, "--maildir", dir, "--domain", "bench.example", "--hostname", "bench.example", "--log-format", "json"],
+    [...execArgv, binPath, "--listen", `127.0.0.1:${port}`, "--maildir", dir, "--domain", "bench.example", "--hostname", "bench.example", "--log-format", "json", "--max-message-bytes", String(200 * 1024 * 1024)],
     { stdio: ["ignore", "ignore", "pipe"], detached: true, cwd: dir },
   );
   let stderr = "";

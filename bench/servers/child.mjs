@@ -25,7 +25,7 @@ export function announce(port, stop) {
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);
   process.once("disconnect", shutdown);
-  process.send?.({ type: "ready", port });
+  process.send?.({ type: "ready", port, pid: process.pid });
 }
 
 /** Reports a server that cannot be built yet (its package has not landed) and exits. */

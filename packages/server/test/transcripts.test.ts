@@ -81,4 +81,14 @@ describe("session transcripts against the real server (socket driver)", () => {
       S: <closed>
     `);
   });
+
+  it("cross-protocol: an HTTP request line gets one 500 and the connection closes", async () => {
+    await run(`
+      S: 220 mx.example ESMTP
+      C: GET / HTTP/1.1
+      C: Host: mx.example
+      S: 500 Command unrecognized: this is an SMTP server
+      S: <closed>
+    `);
+  });
 });

@@ -454,6 +454,8 @@ export class SmtpSession {
         return this.#rcpt(cmd as Extract<Command, { verb: "RCPT" }>, step);
       case "data":
         return this.#data();
+      case "no-recipients":
+        return this.#reject(this.#rcptAttempted ? Replies.noValidRecipients : badSequence("Error: need RCPT command"));
       case "bdat":
         return this.#bdat(cmd as Extract<Command, { verb: "BDAT" }>);
       case "bdat-refused":
@@ -570,11 +572,6 @@ export class SmtpSession {
   }
 
   #data(): Outcome {
-    if (this.#recipients.length === 0) {
-      // DATA in "mail" state: RCPTs were refused (RFC 2920 §3.1: 554), or none was sent (503).
-      this.#reject(this.#rcptAttempted ? Replies.noValidRecipients : badSequence("Error: need RCPT command"));
-      return "fail";
-    }
     // RFC 3030 §3: a BINARYMIME body cannot be sent with DATA.
     if (this.#mailParams.body === "BINARYMIME") return this.#reject(Replies.binaryNeedsBdat);
     this.#send(Replies.startData);

@@ -50,7 +50,7 @@ export type Input =
 
 /** What the session does for an input. Each action reports an outcome: ok, fail, or more (an exchange continues). */
 export type Action =
-  | "connect" | "helo" | "mail" | "rcpt" | "data" | "bdat" | "bdat-refused" | "rset" | "noop" | "quit"
+  | "connect" | "helo" | "mail" | "rcpt" | "data" | "no-recipients" | "bdat" | "bdat-refused" | "rset" | "noop" | "quit"
   | "vrfy" | "expn" | "help" | "starttls" | "auth" | "sasl" | "body-end" | "chunk-end" | "tls-established"
   | "tls-failed" | "abort";
 
@@ -111,8 +111,8 @@ export const transitions: { readonly [S in State]: Partial<Record<Input, Step>> 
     ...anytime("mail", "ready"),
     MAIL: { refuse: "Error: nested MAIL command" },
     RCPT: { run: "rcpt", ok: "rcpt", fail: "mail" },
-    // the action answers 554 when every RCPT was refused (RFC 2920 §3.1), 503 when none was sent
-    DATA: { run: "data", ok: "data", fail: "mail" },
+    // 554 when every RCPT was refused (RFC 2920 §3.1), 503 when none was sent
+    DATA: stay("mail", "no-recipients"),
     BDAT: stay("mail", "bdat-refused"),
     STARTTLS: { refuse: inTransaction },
     AUTH: { refuse: inTransaction },

@@ -146,7 +146,6 @@ export class SmtpSession {
       if (this.#pending !== undefined) return PAUSED;
       if (this.#state === "closed") return NEED_DATA;
       if (!this.#advance()) {
-        if (this.#events.length > 0) continue;
         if (this.#eof) {
           this.#abort("eof");
           continue;

@@ -99,6 +99,9 @@ describe("SmtpSession API", () => {
     s.receiveData(bytes("NOOP\r\n"));
     s.timedOut();
     s.shutdown();
+    s.respondAuth(true);
+    s.tlsEstablished({ protocol: "TLSv1.3", cipher: "x", implicit: false });
+    s.tlsFailed();
     expect(s.nextEvent()).toBe(NEED_DATA);
     expect(s.dataToSend()).toBeUndefined();
   });

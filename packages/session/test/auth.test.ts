@@ -241,6 +241,24 @@ describe("RFC 4954 AUTH", () => {
     expect(d.session.info.user).toBe("bob");
   });
 
+  it("a bare LF in an exchange line gets 500 5.5.2 and ends the exchange", async () => {
+    await transcript(
+      `
+      S: 220 mx.example ESMTP
+      C: EHLO client.example
+      ${EHLO_AUTH}
+      C: AUTH LOGIN
+      S: 334 VXNlcm5hbWU6
+      C~ Ym9i\\nYm9i\\r\\n
+      S: 500 5.5.2 Bare CR or LF in command line
+      C: NOOP
+      S: 250 2.0.0 OK
+    `,
+      onTls,
+      checkPassword,
+    );
+  });
+
   it("§4: an exchange line over the AUTH line limit gets 500 5.5.6", async () => {
     await transcript(
       `

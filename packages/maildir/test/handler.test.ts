@@ -229,3 +229,22 @@ describe("maildirHandler: LMTP, one reply per recipient (RFC 2033 §4.2)", () =>
     expect(await names(path.join(root, "b", "new"))).toEqual([]);
   });
 });
+
+describe("maildirHandler: the hook's signal", () => {
+  it("commits nothing once the signal fired (client gone: no reply can be sent, a retry must not duplicate)", async () => {
+    const root = await tempDir();
+    const handler = maildirHandler({ route: () => root });
+    const controller = new AbortController();
+    const ctx: HookContext = { session: context("smtp").session, signal: controller.signal };
+    await handler.rcpt!(recipient("a@x.example"), envelope("s@example.org", []), ctx);
+    async function* body(): AsyncIterable<Uint8Array> {
+      yield await Promise.resolve(bytes("Subject: x\r\n\r\n"));
+      controller.abort();
+      yield bytes("rest\r\n");
+    }
+    const message: IncomingMessage = { session: ctx.session, envelope: envelope("s@example.org", ["a@x.example"]), headers: [], body: body() };
+    expect(await handler.data!(message, ctx)).toMatchObject({ code: 451 });
+    expect(await names(path.join(root, "new"))).toEqual([]);
+    expect(await names(path.join(root, "tmp"))).toEqual([]);
+  });
+});

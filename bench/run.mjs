@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     servers: { type: "string" },
     profile: { type: "boolean", default: false },
+    "heap-snapshots": { type: "boolean", default: false },
     "budget-min": { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
@@ -32,6 +33,7 @@ if (args.help) {
 scenarios: ${scenarios.map((s) => s.id).join(", ")}
 servers:   ${Object.keys(servers).join(", ")}
 --profile  runs the Node servers under node --cpu-prof (profiles in bench/results/profiles/)
+--heap-snapshots  the idle scenario writes heap snapshots of the Node servers before and while holding (same dir)
 --out      base name of the result files in bench/results/ (default: latest, or quick with --quick)`);
   process.exit(0);
 }
@@ -48,6 +50,8 @@ const onlyScenarios = args.only?.split(",");
 const onlyServers = args.servers?.split(",");
 const profileDir = args.profile ? path.join(resultsDir, "profiles") : undefined;
 if (profileDir) mkdirSync(profileDir, { recursive: true });
+const heapDir = args["heap-snapshots"] ? path.join(resultsDir, "profiles") : undefined;
+if (heapDir) mkdirSync(heapDir, { recursive: true });
 
 /** Raises the soft open-files limit of this process (inherited by every child) for 10,000 connections. */
 function raiseOpenFiles(needed) {
@@ -81,6 +85,7 @@ for (const scenario of scenarios) {
   const ids = scenario.servers.filter((id) => !onlyServers || onlyServers.includes(id));
   if (ids.length === 0) continue;
   const scenarioReps = Math.min(reps, scenario.reps?.[mode] ?? reps);
+  if (args.quick && scenario.titleQuick) scenario.title = scenario.titleQuick;
   scenario.resolvedMessages = {};
   const rows = ids.map((id) => ({ server: servers[id], status: "ok", samples: {}, details: [] }));
   console.log(`\n== ${scenario.title} (${scenarioReps} runs each, interleaved)`);
@@ -105,6 +110,8 @@ for (const scenario of scenarios) {
         connections: scenario.connections?.[mode],
         timeoutMs: runTimeoutMs,
         warmupMessages: args.quick ? 100 : 400,
+        serverId: id,
+        heapSnapshots: heapDir,
       };
       const ctx = { maxConnections: (scenario.connections?.[mode] ?? 0) + 256, profileDir };
       let handle;

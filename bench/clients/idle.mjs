@@ -33,9 +33,14 @@ function openOne() {
   const socket = net.connect(port, values.host);
   sockets.push(socket);
   let seen = false;
-  socket.on("data", () => {
+  socket.setEncoding("latin1");
+  socket.on("data", (data) => {
     if (seen) return;
     seen = true;
+    if (!data.startsWith("220")) {
+      process.stdout.write(`ERROR connection ${greeted + 1} refused: ${data.trim()}\n`);
+      process.exit(1);
+    }
     greeted++;
     if (greeted === count) {
       clearTimeout(limit);

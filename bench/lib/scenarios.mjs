@@ -76,6 +76,8 @@ function idleConnections() {
     const warm = await warmUp(handle.port, opts);
     await settle(200);
     const before = memoryKiB(handle.pid);
+    const heapBefore = (await handle.stats())?.memory;
+    if (opts.heapSnapshots && handle.heapSnapshot) await handle.heapSnapshot(path.join(opts.heapSnapshots, `${opts.serverId}-idle-before.heapsnapshot`));
     const client = spawn(process.execPath, [path.join(benchDir, "clients", "idle.mjs"), `--port=${handle.port}`, `--count=${count}`, `--timeout-ms=${opts.timeoutMs}`], {
       stdio: ["pipe", "pipe", "inherit"],
     });
@@ -91,11 +93,16 @@ function idleConnections() {
       if (!line.startsWith("HELD")) throw new Error(`idle client: ${line}`);
       await settle(500); // a measurement pause: the server's allocations for the last accepts land
       const held = memoryKiB(handle.pid);
+      const heapHeld = (await handle.stats())?.memory;
+      // Where the bytes are, for Node servers: JS heap vs. memory outside it (Buffers, native).
+      const perConn = (k) => (heapBefore && heapHeld ? Number(((heapHeld[k] - heapBefore[k]) / 1024 / count).toFixed(2)) : undefined);
+      const split = heapHeld ? { heapUsedKiBPerConnection: perConn("heapUsed"), externalKiBPerConnection: perConn("external") } : {};
+      if (opts.heapSnapshots && handle.heapSnapshot) await handle.heapSnapshot(path.join(opts.heapSnapshots, `${opts.serverId}-idle-held.heapsnapshot`));
       const run = await smtpSource(handle.port, { sessions: 20, size: 1024, kept: true, messages: opts.messages, timeoutMs: opts.timeoutMs });
       const check = await delivered(handle, warm + opts.messages);
       return {
         metrics: { perConnection: (held.rssKiB - before.rssKiB) / count, rateHeld: run.rate },
-        detail: { rssBeforeKiB: before.rssKiB, rssHeldKiB: held.rssKiB, connections: count, ms: Math.round(run.ms), ...check },
+        detail: { rssBeforeKiB: before.rssKiB, rssHeldKiB: held.rssKiB, connections: count, ...split, ms: Math.round(run.ms), ...check },
       };
     } finally {
       client.stdin.end();
@@ -196,6 +203,7 @@ export const scenarios = [
   {
     id: "idle",
     title: "10,000 idle connections",
+    titleQuick: "2,000 idle connections (quick run)",
     servers: ["smtp-sink", "smtp-server-nodelay", "lmail", "lmaild"],
     messages: { full: 2000, quick: 500 },
     connections: { full: 10000, quick: 2000 },

@@ -56,9 +56,20 @@ async function startNodeChild(script, args, { profileDir, cleanup, env } = {}) {
           if (msg?.type !== "stats") return;
           clearTimeout(timer);
           child.off("message", onStats);
-          resolve({ messages: msg.messages, bytes: msg.bytes });
+          resolve({ messages: msg.messages, bytes: msg.bytes, memory: msg.memory });
         });
         child.send({ type: "stats" });
+      }),
+    heapSnapshot: (file) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(null), 60_000);
+        child.on("message", function onSnapshot(msg) {
+          if (msg?.type !== "heap-snapshot") return;
+          clearTimeout(timer);
+          child.off("message", onSnapshot);
+          resolve(msg.file);
+        });
+        child.send({ type: "heap-snapshot", file });
       }),
     stop: async () => {
       // SIGTERM lets the child exit on its own (so that --cpu-prof writes its profile).
@@ -130,7 +141,9 @@ async function startDaemon({ profileDir }) {
   const execArgv = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(
     process.execPath,
-    [...execArgv, binPath, "--listen", `127.0.0.1:${port}`, "--maildir", dir, "--domain", "bench.example", "--hostname", "bench.example", "--log-format", "json", "--max-message-bytes", String(200 * 1024 * 1024)],
+    [...execArgv, binPath, "--listen", `127.0.0.1:${port}`, "--maildir", dir, "--domain", "bench.example", "--hostname", "bench.example", "--log-format", "json",
+      // As the lmail child: room for the 100 MiB message and for 10,000 connections from 127.0.0.1.
+      "--max-message-bytes", String(200 * 1024 * 1024), "--max-connections", "20000", "--max-connections-per-address", "20000"],
     { stdio: ["ignore", "ignore", "pipe"], detached: true, cwd: dir },
   );
   let stderr = "";

@@ -1,6 +1,8 @@
 // What every Node server child shares: argument parsing, the message counter, and the IPC protocol
-// with run.mjs (`{type:"ready", port}` once listening, `{type:"stats"}` answered with the counts).
+// with run.mjs (`{type:"ready", port}` once listening, `{type:"stats"}` answered with the counts and
+// process.memoryUsage(), `{type:"heap-snapshot", file}` answered once the snapshot is written).
 import { parseArgs } from "node:util";
+import { writeHeapSnapshot } from "node:v8";
 
 /** Parses `--name=value` flags of a server child. */
 export function childArgs(options) {
@@ -13,7 +15,8 @@ export const counts = { messages: 0, bytes: 0 };
 /** Tells the harness the server listens on `port` and answers its stats requests. */
 export function announce(port, stop) {
   process.on("message", (msg) => {
-    if (msg?.type === "stats") process.send?.({ type: "stats", ...counts });
+    if (msg?.type === "stats") process.send?.({ type: "stats", ...counts, memory: process.memoryUsage() });
+    if (msg?.type === "heap-snapshot") process.send?.({ type: "heap-snapshot", file: writeHeapSnapshot(msg.file) });
   });
   const shutdown = () => {
     Promise.resolve(stop?.())

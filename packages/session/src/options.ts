@@ -48,11 +48,11 @@ export interface SessionLimits {
    * says 1000, but real mail breaks it daily and the decoder's memory does not grow with line length.
    */
   readonly maxTextLineBytes?: number;
-  /** Negative replies per session, then 421 and close. Default 20: Postfix's smtpd_hard_error_limit; a real client never needs that many. */
+  /** Negative replies (the application's refusals included) since the last delivered message, then 421 and close. Default 20: Postfix's smtpd_hard_error_limit. */
   readonly maxErrors?: number;
   /** Unrecognised commands per session, then 421 and close. Default 5: a client that speaks another protocol stops quickly. */
   readonly maxUnknownCommands?: number;
-  /** NOOP, RSET, VRFY, EXPN and HELP per session, then 421 and close. Default 100: Postfix's smtpd_junk_command_limit, bounds keep-alive abuse. */
+  /** NOOP, RSET, VRFY, EXPN and HELP since the last delivered message, then 421 and close. Default 100: Postfix's smtpd_junk_command_limit, bounds keep-alive abuse. */
   readonly maxJunkCommands?: number;
   /** Failed AUTH attempts per session, then 421 and close. Default 3: slows password guessing to a crawl per connection. */
   readonly maxAuthFailures?: number;

@@ -619,13 +619,23 @@ export class SmtpSession {
 
   #answerDataEnd(step: RunStep, answer: Reply | readonly (Reply | undefined)[] | undefined): void {
     const n = this.#recipients.length;
+    let delivered = false;
     if (this.#o.protocol === "lmtp") {
       for (let i = 0; i < n; i++) {
-        const r = isReplyList(answer) ? answer[i] : answer;
-        this.#send(r ?? Replies.messageAccepted);
+        const r = (isReplyList(answer) ? answer[i] : answer) ?? Replies.messageAccepted;
+        delivered ||= isPositive(r);
+        this.#send(r);
       }
     } else {
-      this.#send(isReplyList(answer) ? collapseReplies(answer) : (answer ?? Replies.messageAccepted));
+      const r = isReplyList(answer) ? collapseReplies(answer) : (answer ?? Replies.messageAccepted);
+      delivered = isPositive(r);
+      this.#send(r);
+    }
+    // The error and junk counts are per message, as Postfix's "errors without delivering mail": a
+    // client that reuses its connection for many messages (RSET between them) is not cut off.
+    if (delivered) {
+      this.#errors = 0;
+      this.#junk = 0;
     }
     this.#clearTransaction();
     this.#go(step, "ok");

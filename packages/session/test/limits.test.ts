@@ -1,3 +1,4 @@
+import { reply } from "@lmail/codes";
 import { describe, expect, it } from "vitest";
 import { NEED_DATA, PAUSED } from "../src/index.js";
 import { EHLO_DEFAULT, bytes, session, text, transcript } from "./helpers.js";
@@ -165,6 +166,61 @@ describe("limits, each with its default and reason", () => {
       S: 250 OK
     `,
       { commandLineEndings: "accept" },
+    );
+  });
+});
+
+describe("counts are per delivered message", () => {
+  it("a client reusing its connection (RSET and an error between messages) is never cut off", async () => {
+    const tx = `
+      C: RSET
+      C: FOO
+      C: MAIL FROM:<a@example.org>
+      C: RCPT TO:<b@example.com>
+      C: DATA
+      C: hi
+      C: .
+      S: 250 2.0.0 Reset OK
+      S: 500 5.5.1 Command unrecognized
+      S: 250 2.1.0 Sender OK
+      S: 250 2.1.5 Recipient OK
+      S: 354 Start mail input; end with <CRLF>.<CRLF>
+      S: 250 2.6.0 Message accepted for delivery`;
+    await transcript(
+      `
+      S: 220 mx.example ESMTP
+      C: EHLO client.example
+      ${EHLO_DEFAULT}
+      ${tx.repeat(5)}
+    `,
+      { limits: { maxErrors: 2, maxJunkCommands: 2, maxUnknownCommands: 0 } },
+    );
+  });
+
+  it("a refused message does not reset the counts", async () => {
+    await transcript(
+      `
+      S: 220 mx.example ESMTP
+      C: EHLO client.example
+      ${EHLO_DEFAULT}
+      C: FOO
+      C: MAIL FROM:<a@example.org>
+      C: RCPT TO:<b@example.com>
+      C: DATA
+      C: hi
+      C: .
+      C: FOO
+      S: 500 5.5.1 Command unrecognized
+      S: 250 2.1.0 Sender OK
+      S: 250 2.1.5 Recipient OK
+      S: 354 Start mail input; end with <CRLF>.<CRLF>
+      S: 554 5.7.1 Spam
+      S: 500 5.5.1 Command unrecognized
+      S: 421 4.7.0 mx.example Error: too many errors, closing connection
+      S: <closed>
+    `,
+      { limits: { maxErrors: 2, maxUnknownCommands: 0 } },
+      (e) => (e.type === "data-end" ? reply(554, "5.7.1", "Spam") : undefined),
     );
   });
 });

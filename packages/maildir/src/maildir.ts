@@ -35,7 +35,7 @@ export class Maildir {
    * @param dir the maildir's directory. It may itself be a symbolic link (an administrator's
    *   choice); nothing inside it is ever followed.
    */
-  constructor(dir: string, options: WriteOptions = {}, root?: string) {
+  constructor(dir: string, options: WriteOptions = {}, /** Set by {@link folder}; leave it out. */ root?: string) {
     this.path = path.resolve(dir);
     this.root = root === undefined ? undefined : path.resolve(root);
     this.options = options;

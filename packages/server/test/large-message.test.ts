@@ -40,8 +40,9 @@ describe("a 100 MiB message through a byte-counting handler", () => {
     c.send(".\r\n");
     expect(await c.reply()).toMatch(/^250/);
     expect(counted).toBe(blocks * block.length);
-    // Loose: a server that buffered the message would grow by 100 MiB or more.
-    expect(peak - baseline).toBeLessThan(48 * MiB);
+    // Loose: socket reads leave garbage until the GC runs (about 30 MiB here); a server that
+    // buffered the message would hold 100 MiB or more.
+    expect(peak - baseline).toBeLessThan(64 * MiB);
     c.close();
     await server.close({ deadlineMs: 500 });
   }, 120_000);

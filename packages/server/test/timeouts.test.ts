@@ -61,20 +61,20 @@ describe("timeouts (RFC 5321 §4.5.3.2)", () => {
   });
 
   it("a DATA sender below minDataRateBytesPerSecond is cut off (Postfix smtpd_min_data_rate)", async () => {
-    const port = await serve({ dataBlockTimeoutMs: 300, minDataRateBytesPerSecond: 1000 });
+    const port = await serve({ dataBlockTimeoutMs: 1000, minDataRateBytesPerSecond: 1000 });
     const c = await Client.connect(port);
     await openTransaction(c);
-    const sent = trickle(c, 200, 10); // ~100 bytes/s for up to 2 s
+    const sent = trickle(c, 400, 10); // ~100 bytes/s for up to 4 s: each byte buys 1 ms
     expect(await c.reply()).toMatch(/^421 4\.4\.2/);
     await c.closed;
-    expect(await sent).toBeLessThan(200);
+    expect(await sent).toBeLessThan(400);
   });
 
   it("without a minimum rate, each block restarts the data-block timeout (RFC 5321 §4.5.3.2.5)", async () => {
-    const port = await serve({ dataBlockTimeoutMs: 300, minDataRateBytesPerSecond: 0 });
+    const port = await serve({ dataBlockTimeoutMs: 1000, minDataRateBytesPerSecond: 0 });
     const c = await Client.connect(port);
     await openTransaction(c);
-    expect(await trickle(c, 60, 10)).toBe(60); // 600 ms in all, longer than the 300 ms timeout
+    expect(await trickle(c, 150, 10)).toBe(150); // 1.5 s in all, longer than the 1 s timeout
     c.send("\r\n.\r\n");
     expect(await c.reply()).toMatch(/^250/);
     c.close();

@@ -77,6 +77,12 @@ describe("message data, SIZE and the body extensions", () => {
       S: 250 2.1.5 Recipient OK
     `);
     expect(d.session.envelope).toMatchObject({ smtputf8: true, bodyType: "8BITMIME" });
+    await transcript(`${START}
+      C: MAIL FROM:<a@example.org>
+      S: 250 2.1.0 Sender OK
+      C: RCPT TO:<用户@例子.example>
+      S: 553 5.6.7 Non-ASCII address requires SMTPUTF8
+    `);
   });
 
   it("RFC 3461 DSN: NOTIFY, ORCPT, RET and ENVID reach the application", async () => {

@@ -28,8 +28,63 @@ export async function readPassword(input: Readable): Promise<string> {
   return password;
 }
 
-export async function hashPasswordCommand(input: Readable & { isTTY?: boolean }, output: Writable, prompt: Writable): Promise<void> {
-  if (input.isTTY === true) prompt.write("Password (shown as typed; pipe it in to hide it): ");
-  const password = await readPassword(input);
+/** A terminal's input: raw mode lets the password be read without echo. */
+interface TtyInput extends Readable {
+  readonly isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+}
+
+/** Read one line from a terminal without echoing it. Ctrl-C cancels; Backspace deletes. */
+export function readHiddenLine(input: TtyInput, prompt: Writable, question: string): Promise<string> {
+  prompt.write(question);
+  input.setRawMode?.(true);
+  input.setEncoding("utf8");
+  input.resume();
+  return new Promise((resolve, reject) => {
+    let value = "";
+    const finish = (): void => {
+      input.off("data", onData);
+      input.setRawMode?.(false);
+      input.pause();
+      prompt.write("\n");
+    };
+    const onData = (chunk: string): void => {
+      for (const ch of chunk) {
+        if (ch === "\r" || ch === "\n" || ch === "\u0004") {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (ch === "\u0003") {
+          finish();
+          reject(new DaemonExit(ExitCode.Usage, "cancelled"));
+          return;
+        }
+        if (ch === "\u007f" || ch === "\b") value = [...value].slice(0, -1).join("");
+        else value += ch;
+        if (Buffer.byteLength(value) > MAX_PASSWORD_BYTES) {
+          finish();
+          reject(new DaemonExit(ExitCode.Usage, `the password is longer than ${String(MAX_PASSWORD_BYTES)} bytes`));
+          return;
+        }
+      }
+    };
+    input.on("data", onData);
+  });
+}
+
+/**
+ * On a terminal: ask twice without echo. Otherwise: the first line of stdin
+ * (`echo 'secret' | lmaild hash-password`).
+ */
+export async function hashPasswordCommand(input: TtyInput, output: Writable, prompt: Writable): Promise<void> {
+  let password: string;
+  if (input.isTTY === true && typeof input.setRawMode === "function") {
+    password = await readHiddenLine(input, prompt, "Password: ");
+    if (password.length === 0) throw new DaemonExit(ExitCode.Usage, "empty password");
+    if ((await readHiddenLine(input, prompt, "Again: ")) !== password) throw new DaemonExit(ExitCode.Usage, "the passwords differ");
+  } else {
+    password = await readPassword(input);
+  }
   output.write(`${await hashPassword(password)}\n`);
 }

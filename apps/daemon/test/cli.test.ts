@@ -5,6 +5,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { parseCommandLine } from "../src/cli.js";
 import { DaemonExit } from "../src/exit-codes.js";
+import { hashPasswordCommand } from "../src/hash-password-command.js";
 import { main } from "../src/main.js";
 import { parseHash, verifyPassword } from "../src/password-hash.js";
 
@@ -112,5 +113,48 @@ describe("main: exit codes and output", () => {
     const e = io();
     expect(await main(["--config", path.join(dir, "typo.json")], e.io)).toBe(78);
     expect(e.err()).toMatch(/unknown config key "lissten"/);
+  });
+});
+
+describe("hash-password on a terminal", () => {
+  function tty(keys: string[]) {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true, rawModes: [] as boolean[], setRawMode(mode: boolean) {
+      this.rawModes.push(mode);
+      return this;
+    } });
+    const prompt = new PassThrough();
+    let shown = "";
+    prompt.on("data", (c: Buffer) => {
+      shown += c.toString();
+      // answer each prompt with the next line of keys, as a person types them
+      if (/: $/.test(shown)) {
+        const next = keys.shift();
+        if (next !== undefined) stdin.write(next);
+      }
+    });
+    return { stdin, prompt, shown: () => shown };
+  }
+
+  it("asks twice without echo (raw mode), handles Backspace, and prints a hash that verifies", async () => {
+    const t = tty(["pw\u007fass\r", "pass\r"]);
+    const out = new PassThrough();
+    let printed = "";
+    out.on("data", (c: Buffer) => (printed += c.toString()));
+    await hashPasswordCommand(t.stdin, out, t.prompt);
+    expect(t.stdin.rawModes).toEqual([true, false, true, false]);
+    expect(t.shown()).toBe("Password: \nAgain: \n");
+    const parsed = parseHash(printed.trim());
+    if ("error" in parsed) throw new Error(parsed.error);
+    expect(await verifyPassword("pass", parsed)).toBe(true);
+  });
+
+  it("refuses two different entries (exit code 64)", async () => {
+    const t = tty(["one\r", "two\r"]);
+    await expect(hashPasswordCommand(t.stdin, new PassThrough(), t.prompt)).rejects.toMatchObject({ exitCode: 64, message: "the passwords differ" });
+  });
+
+  it("Ctrl-C cancels", async () => {
+    const t = tty(["\u0003"]);
+    await expect(hashPasswordCommand(t.stdin, new PassThrough(), t.prompt)).rejects.toMatchObject({ exitCode: 64, message: "cancelled" });
   });
 });

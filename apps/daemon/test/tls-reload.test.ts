@@ -3,11 +3,13 @@
  * present them, SIGHUP reloads them without dropping a live session, a bad new pair keeps the old
  * one, and unusable files stop the daemon at start with exit code 66 or 78.
  */
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashPassword } from "../src/password-hash.js";
 import { runCommand, runLmaild, startLmaild, type Lmaild } from "./support/lmaild.js";
 import { delivered } from "./support/maildir.js";
 
@@ -61,7 +63,8 @@ beforeAll(async () => {
   const a = await makeCert("a.test");
   await copyFile(a.cert, path.join(dir, "live.crt"));
   await copyFile(a.key, path.join(dir, "live.key"));
-  daemon = await startLmaild(["--listen", "127.0.0.1:0", "--listen-tls", "127.0.0.1:0", "--tls-cert", "live.crt", "--tls-key", "live.key", "--maildir", "mail"], { cwd: dir });
+  await writeFile(path.join(dir, "users"), `alice:${await hashPassword("alice's password")}\n`);
+  daemon = await startLmaild(["--listen", "127.0.0.1:0", "--listen-tls", "127.0.0.1:0", "--tls-cert", "live.crt", "--tls-key", "live.key", "--maildir", "mail", "--users", "users"], { cwd: dir });
 });
 
 afterAll(async () => {
@@ -69,19 +72,34 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+async function canLogIn(user: string, pass: string): Promise<boolean> {
+  const transport = nodemailer.createTransport({ host: "127.0.0.1", port: daemon.smtpsPort!, secure: true, auth: { user, pass }, tls: { rejectUnauthorized: false } });
+  try {
+    return await transport.verify();
+  } catch {
+    return false;
+  } finally {
+    transport.close();
+  }
+}
+
 describe("TLS certificate files and SIGHUP reload", () => {
-  it("SIGHUP swaps the certificate for new connections while a live session keeps going", async () => {
+  it("SIGHUP swaps the certificate for new connections while a live session keeps going, and reloads the users file", async () => {
     const before = await smtps(daemon.smtpsPort!);
     expect(before.cn).toBe("a.test");
     expect(await before.lines()).toMatch(/^220 /);
     before.socket.write("EHLO client.test\r\n");
     expect(await before.lines()).toMatch(/^250-/);
 
+    expect(await canLogIn("bob", "bob's password")).toBe(false);
     const b = await makeCert("b.test");
     await copyFile(b.cert, path.join(dir, "live.crt"));
     await copyFile(b.key, path.join(dir, "live.key"));
+    await appendFile(path.join(dir, "users"), `bob:${await hashPassword("bob's password")}\n`);
     daemon.child.kill("SIGHUP");
-    expect(await daemon.waitFor((r) => r.msg === "reloaded")).toMatchObject({ tls: "reloaded", errors: [] });
+    expect(await daemon.waitFor((r) => r.msg === "reloaded")).toMatchObject({ tls: "reloaded", users: "reloaded", errors: [] });
+    expect(await canLogIn("bob", "bob's password")).toBe(true);
+    expect(await canLogIn("alice", "alice's password")).toBe(true);
 
     const after = await smtps(daemon.smtpsPort!);
     expect(after.cn).toBe("b.test");

@@ -500,20 +500,19 @@ export class SmtpSession {
   // Commands
 
   #heloCommand(cmd: Extract<Command, { verb: "HELO" | "EHLO" | "LHLO" }>, step: RunStep): "pending" {
-    // RFC 5321 §4.1.4: EHLO (or HELO) in a transaction resets it, as RSET does.
-    this.#resetTransaction();
     this.#decide({ type: "helo", verb: cmd.verb, name: cmd.name }, step);
     return "pending";
   }
 
   #answerHelo(step: RunStep, verb: "HELO" | "EHLO" | "LHLO", name: string, r: Reply | undefined): void {
     if (r !== undefined && !isPositive(r)) {
-      this.#helo = undefined;
-      this.#info = undefined;
+      // RFC 5321 §4.1.4: after refusing EHLO the server stays in the state it was in.
       this.#reject(r);
       this.#go(step, "fail");
       return;
     }
+    // RFC 5321 §4.1.4: an accepted EHLO (or HELO) resets the transaction, as RSET does.
+    this.#resetTransaction();
     this.#helo = { verb, name };
     this.#info = undefined;
     // The app's positive reply keeps the session's own: the keyword list must match what it does.

@@ -74,9 +74,10 @@ function anytime(s: State, afterRset: State): Partial<Record<Input, Step>> {
     EXPN: stay(s, "expn"),
     RSET: { run: "rset", ok: afterRset, fail: s },
     QUIT: { run: "quit", ok: "closed", fail: "closed" },
-    HELO: { run: "helo", ok: "ready", fail: "initial" },
-    EHLO: { run: "helo", ok: "ready", fail: "initial" },
-    LHLO: { run: "helo", ok: "ready", fail: "initial" },
+    // RFC 5321 §4.1.4: a refused EHLO leaves the state as it was
+    HELO: { run: "helo", ok: "ready", fail: s },
+    EHLO: { run: "helo", ok: "ready", fail: s },
+    LHLO: { run: "helo", ok: "ready", fail: s },
     abort: closing,
   };
 }

@@ -219,18 +219,28 @@ describe("RFC 5321 §4.1 commands, plain SMTP", () => {
     );
   });
 
-  it("a refused HELO/EHLO leaves the session without a client name", async () => {
-    await transcript(
+  it("§4.1.4: a refused EHLO leaves the session in the state it was in", async () => {
+    const d = await transcript(
       `
       S: 220 mx.example ESMTP
       C: EHLO bad.example
       S: 550 Not you
       C: MAIL FROM:<a@example.org>
       S: 503 Error: send HELO/EHLO first
+      C: EHLO client.example
+      ${EHLO_DEFAULT}
+      C: MAIL FROM:<a@example.org>
+      S: 250 2.1.0 Sender OK
+      C: EHLO bad.example
+      S: 550 5.0.0 Not you
+      C: RCPT TO:<b@example.com>
+      S: 250 2.1.5 Recipient OK
     `,
       {},
-      (e) => (e.type === "helo" ? reply(550, undefined, "Not you") : undefined),
+      (e) => (e.type === "helo" && e.name === "bad.example" ? reply(550, undefined, "Not you") : undefined),
     );
+    expect(d.events.some((e) => e.type === "reset")).toBe(false);
+    expect(d.session.info.heloName).toBe("client.example");
   });
 
   it("the null reverse-path <> and <Postmaster> are accepted (RFC 5321 §4.5.5, §4.1.1.3)", async () => {

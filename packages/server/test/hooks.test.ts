@@ -151,6 +151,33 @@ describe("handler hooks over a real socket", () => {
     expect(resets).toBe(2);
   });
 
+  it("a hook's signal fires when the client disconnects (reason: disconnect)", async () => {
+    let reason: unknown;
+    let fired!: () => void;
+    const aborted = new Promise<void>((r) => (fired = r));
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const port = await serve({
+      mail: (_f, _p, ctx) =>
+        new Promise<undefined>((resolve) => {
+          started();
+          ctx.signal.addEventListener("abort", () => {
+            reason = ctx.signal.reason;
+            fired();
+            resolve(undefined);
+          });
+        }),
+    });
+    const c = await Client.connect(port);
+    await c.reply();
+    await c.command("EHLO x");
+    c.send("MAIL FROM:<a@x.org>\r\n");
+    await running;
+    c.socket.resetAndDestroy();
+    await aborted;
+    expect(reason).toMatchObject({ name: "ConnectionAbortedError", reason: "disconnect" });
+  });
+
   it("answers pipelined commands in order while hooks are slow (RFC 2920)", async () => {
     const port = await serve({
       rcpt: async (r) => {

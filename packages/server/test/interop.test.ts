@@ -68,4 +68,15 @@ describe("interop with real clients", () => {
     expect(r.stdout).toMatch(/221 /);
     expect(messages).toEqual([{ from: "o@x.org", to: ["p@x.org"], body: "Subject: s\r\n\r\nvia openssl\r\n", tls: true }]);
   });
+
+  it("swaks with STARTTLS", async () => {
+    messages.length = 0;
+    const r = await run("swaks", ["--server", `127.0.0.1:${port}`, "--from", "s@swaks.example", "--to", "t@x.org", "--tls", "--helo", "swaks.example", "--body", "hello from swaks"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ -> STARTTLS\n<- +220 /);
+    expect(r.stdout).toMatch(/<~ +250 2\.6\.0 /); // "<~": read under TLS
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ from: "s@swaks.example", to: ["t@x.org"], tls: true });
+    expect(messages[0]!.body).toContain("hello from swaks");
+  });
 });

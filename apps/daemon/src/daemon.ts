@@ -72,6 +72,11 @@ export function bindHooks(handler: Handler): Handler {
   return bound;
 }
 
+/** One client, one key: an IPv4-mapped IPv6 address (a dual-stack listener) counts as its IPv4 address. */
+export function clientKey(address: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
+}
+
 function policyInput(recipient: Recipient): Parameters<typeof decideRecipient>[0] {
   const a = recipient.address;
   return "postmaster" in a ? { postmaster: true } : a;
@@ -154,7 +159,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, options:
     const auth = guard === undefined
       ? undefined
       : async (credentials: AuthCredentials, ctx: HookContext): Promise<boolean | Reply> => {
-          const result = await guard.check(credentials, ctx.session.remoteAddress, ctx.signal);
+          const result = await guard.check(credentials, clientKey(ctx.session.remoteAddress), ctx.signal);
           const client = observer.clientOf(ctx.session.id);
           if (result.ok) {
             metrics.auth.inc({ result: "success" });
@@ -194,6 +199,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, options:
       try {
         const served = await serveMetrics(metrics, config.metrics);
         http = served.server;
+        http.on("error", (error) => logger.error({ err: error, where: "metrics" }, "error"));
         metricsAddress = { host: served.address.address, port: served.address.port };
       } catch (error) {
         throw listenError(error, `${formatHostPort(config.metrics)} (metrics)`);

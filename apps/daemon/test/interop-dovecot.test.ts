@@ -86,7 +86,8 @@ beforeAll(async () => {
       `passdb {\n  driver = static\n  args = nopassword=y\n}\n`,
   );
   mkdirSync(path.join(dir, "run"));
-  dovecot = spawn("dovecot", ["-F", "-c", config], { stdio: "ignore" });
+  // /usr/sbin is not on every user's PATH.
+  dovecot = spawn(existsSync("/usr/sbin/dovecot") ? "/usr/sbin/dovecot" : "dovecot", ["-F", "-c", config], { stdio: "ignore" });
   await appears(path.join(dir, "run", "auth-userdb"), 15_000);
 });
 

@@ -85,7 +85,7 @@ for (const scenario of scenarios) {
   const ids = scenario.servers.filter((id) => !onlyServers || onlyServers.includes(id));
   if (ids.length === 0) continue;
   const scenarioReps = Math.min(reps, scenario.reps?.[mode] ?? reps);
-  if (args.quick && scenario.titleQuick) scenario.title = scenario.titleQuick;
+  if (args.quick && scenario.titleQuick) Object.assign(scenario, { title: scenario.titleQuick, short: scenario.shortQuick });
   scenario.resolvedMessages = {};
   const rows = ids.map((id) => ({ server: servers[id], status: "ok", samples: {}, details: [] }));
   console.log(`\n== ${scenario.title} (${scenarioReps} runs each, interleaved)`);

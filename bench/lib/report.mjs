@@ -14,6 +14,7 @@ export function buildResults(meta, collected, goals) {
   const scenarios = collected.map(({ scenario, rows }) => ({
     id: scenario.id,
     title: scenario.title,
+    short: scenario.short ?? scenario.title,
     messages: scenario.resolvedMessages,
     metrics: scenario.metrics.map((metric) => {
       const metricRows = rows.map((row) => ({
@@ -90,20 +91,22 @@ export function toMarkdown(results) {
   return out.join("\n");
 }
 
-/** One line per scenario metric, one column per server: the medians side by side. */
+/** One line per scenario metric, one column per server (by id, with a legend): the medians side by side. */
 function summaryTable(results) {
   const servers = [];
   for (const s of results.scenarios) for (const m of s.metrics) for (const r of m.rows) if (!servers.some((x) => x.server === r.server)) servers.push(r);
-  const lines = [`| scenario | ${servers.map((r) => r.label).join(" | ")} |`, `|---|${servers.map(() => "--:").join("|")}|`];
+  const lines = [`| scenario | metric | ${servers.map((r) => r.server).join(" | ")} |`, `|---|---|${servers.map(() => "--:").join("|")}|`];
   for (const s of results.scenarios) {
     for (const m of s.metrics) {
       const cells = servers.map((srv) => {
         const row = m.rows.find((r) => r.server === srv.server);
         if (!row) return "";
-        return row.summary ? fmt(row.summary.median, m.digits) : row.status === "not available yet" ? "n/a yet" : row.status;
+        const value = row.summary ? fmt(row.summary.median, m.digits) : row.status === "not available yet" ? "n/a yet" : row.status;
+        return srv.family === "lmail" ? `**${value}**` : value;
       });
-      lines.push(`| ${s.title}: ${m.title} | ${cells.join(" | ")} |`);
+      lines.push(`| ${s.short} | ${m.short ?? m.title} | ${cells.join(" | ")} |`);
     }
   }
-  return ["**Medians**", "", ...lines];
+  const legend = servers.map((r) => `\`${r.server}\`: ${r.label}`).join("; ");
+  return ["**Medians** (lmail in bold; lower is better for CPU and memory)", "", ...lines, "", legend + "."];
 }

@@ -134,9 +134,9 @@ function pipelined(shape) {
   };
 }
 
-const rate = { id: "rate", title: "messages/s", better: "higher", digits: 0 };
+const rate = { id: "rate", title: "messages/s", short: "msg/s", better: "higher", digits: 0 };
 /** Server CPU time per message: less sensitive than messages/s to other load on the machine. */
-const cpu = { id: "cpu", title: "server CPU µs per message (user + system, all threads)", better: "lower", digits: 0 };
+const cpu = { id: "cpu", title: "server CPU µs per message (user + system, all threads)", short: "server CPU µs/msg", better: "lower", digits: 0 };
 
 /**
  * Every scenario: which servers run it, how many messages (full and --quick), and the metrics.
@@ -146,6 +146,7 @@ export const scenarios = [
   {
     id: "new-connection",
     title: "1 KB, 20 sessions, a new connection per message",
+    short: "1 KB, new connection per message",
     servers: ["smtp-sink", "smtp-server", "smtp-server-nodelay", "lmail"],
     messages: { full: 4000, quick: 1000, perServer: { "smtp-server": { full: 600, quick: 200 } } },
     metrics: [rate, cpu],
@@ -154,6 +155,7 @@ export const scenarios = [
   {
     id: "kept",
     title: "1 KB, 20 sessions, connections kept",
+    short: "1 KB, kept",
     servers: ["smtp-sink", "smtp-server-nodelay", "lmail"],
     messages: { full: 20000, quick: 3000 },
     metrics: [rate, cpu],
@@ -162,6 +164,7 @@ export const scenarios = [
   {
     id: "kept-10-rcpt",
     title: "1 KB, 20 sessions, 10 recipients, kept",
+    short: "1 KB, 10 recipients, kept",
     servers: ["smtp-sink", "smtp-server-nodelay", "lmail"],
     messages: { full: 6000, quick: 1500 },
     metrics: [rate, cpu],
@@ -170,6 +173,7 @@ export const scenarios = [
   {
     id: "pipelining",
     title: "1 KB, 20 sessions, 10 recipients, kept, pipelined (EHLO, MAIL, RCPT x 10, DATA in one write)",
+    short: "1 KB, 10 recipients, pipelined",
     servers: ["smtp-sink", "smtp-server-nodelay", "lmail"],
     messages: { full: 6000, quick: 1500 },
     metrics: [rate, cpu],
@@ -178,6 +182,7 @@ export const scenarios = [
   {
     id: "1mb",
     title: "1 MB, 4 sessions, connections kept",
+    short: "1 MB, 4 sessions",
     servers: ["smtp-sink", "smtp-server-nodelay", "lmail"],
     messages: { full: 400, quick: 100 },
     metrics: [rate, cpu],
@@ -186,31 +191,35 @@ export const scenarios = [
   {
     id: "durable",
     title: "1 KB, 20 sessions, kept, one file per message with fsync",
+    short: "1 KB, kept, file + fsync",
     servers: ["smtp-server-fsync", "lmail-maildir", "lmaild"],
-    messages: { full: 3000, quick: 600 },
+    messages: { full: 2000, quick: 600 },
     metrics: [rate, cpu],
     measure: throughput({ sessions: 20, size: 1024, kept: true }),
   },
   {
     id: "100mib",
     title: "one 100 MiB message: peak RSS growth of the server",
+    short: "one 100 MiB message",
     servers: ["smtp-sink", "smtp-server-nodelay", "lmail", "lmail-maildir", "lmaild"],
     messages: { full: 1, quick: 1 },
     reps: { full: 3, quick: 1 },
-    metrics: [{ id: "growth", title: "MiB peak RSS growth", better: "lower", digits: 1 }],
+    metrics: [{ id: "growth", title: "MiB peak RSS growth", short: "MiB peak RSS growth", better: "lower", digits: 1 }],
     measure: bigMessage(100 * MiB),
   },
   {
     id: "idle",
     title: "10,000 idle connections",
+    short: "10,000 idle connections",
     titleQuick: "2,000 idle connections (quick run)",
+    shortQuick: "2,000 idle connections",
     servers: ["smtp-sink", "smtp-server-nodelay", "lmail", "lmaild"],
     messages: { full: 2000, quick: 500 },
     connections: { full: 10000, quick: 2000 },
     reps: { full: 3, quick: 1 },
     metrics: [
-      { id: "perConnection", title: "KiB RSS per idle connection", better: "lower", digits: 2 },
-      { id: "rateHeld", title: "messages/s (1 KB, 20 kept sessions) while they are held", better: "higher", digits: 0 },
+      { id: "perConnection", title: "KiB RSS per idle connection", short: "KiB RSS per connection", better: "lower", digits: 2 },
+      { id: "rateHeld", title: "messages/s (1 KB, 20 kept sessions) while they are held", short: "msg/s while held", better: "higher", digits: 0 },
     ],
     measure: idleConnections(),
   },

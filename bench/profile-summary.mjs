@@ -3,12 +3,20 @@
 // with the most self time, and the share of time spent in each package (by file path), so that a hot
 // spot can be named by file and function.
 //
-//   node bench/profile-summary.mjs bench/results/profiles/*.cpuprofile [--top 30]
+//   node bench/profile-summary.mjs bench/results/profiles/*.cpuprofile [--top 30] [--per MESSAGES]
+//
+// A CPU profile samples wall time: on a loaded machine a function descheduled in a system call
+// is charged for the wait. Compare shares within one profile rather than across machines.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-const { values, positionals } = parseArgs({ options: { top: { type: "string", default: "30" } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { top: { type: "string", default: "30" }, per: { type: "string" } },
+  allowPositionals: true,
+});
+// --per N: also print each figure as µs per unit (e.g. per message, when N messages were sent).
+const per = values.per === undefined ? undefined : Number(values.per);
 const top = Number(values.top);
 if (positionals.length === 0) {
   console.error("usage: node bench/profile-summary.mjs FILE.cpuprofile... [--top N]");
@@ -65,12 +73,12 @@ for (const file of positionals) {
     const a = callFrame.url ? area(callFrame.url) : callFrame.functionName.startsWith("(") ? callFrame.functionName : "(native)";
     areas.set(a, (areas.get(a) ?? 0) + us);
   }
-  const pct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
+  const pct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)}%${per ? ` ${(us / per).toFixed(2).padStart(7)} µs` : ""}`;
   console.log(`\n${file}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle (percentages are of that)`);
   console.log("\nself time by area:");
-  for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, 15)) console.log(`  ${pct(us)}  ${a}`);
+  for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, 15)) if (a !== "(idle)") console.log(`  ${pct(us)}  ${a}`);
   console.log(`\ntop ${top} functions by self time:`);
-  for (const [k, us] of [...fn].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`  ${pct(us)}  ${k}`);
+  for (const [k, us] of [...fn].filter(([k]) => !k.startsWith("(idle)")).sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`  ${pct(us)}  ${k}`);
   console.log(`\ntop ${top} functions by total time (self + callees) in lmail packages:`);
   for (const [k, us] of [...inclusive].filter(([k]) => /  (packages|apps)\//.test(k)).sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`  ${pct(us)}  ${k}`);
 }

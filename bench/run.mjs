@@ -12,6 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildResults, toMarkdown } from "./lib/report.mjs";
 import { goals, scenarios } from "./lib/scenarios.mjs";
+import { killAllTracked } from "./lib/proc.mjs";
 import { servers } from "./lib/servers.mjs";
 
 const { values: args } = parseArgs({
@@ -66,6 +67,15 @@ function raiseOpenFiles(needed) {
   if (res.status !== 0 || target < needed) console.warn(`warning: open files limit ${soft}, hard ${hard}: the idle scenario may fail`);
 }
 raiseOpenFiles(12_000);
+
+// Servers and clients run in their own process groups (so that a run can be killed whole): take
+// them down with the harness when it is interrupted.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, () => {
+    killAllTracked();
+    process.exit(130);
+  });
+}
 
 function gitCommit() {
   try {

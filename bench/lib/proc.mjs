@@ -4,6 +4,23 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 
+/** Process groups started by the harness and still running: killed if the harness is interrupted. */
+const liveGroups = new Set();
+
+/** Records a detached child (its own process group) until it exits. */
+export function track(child) {
+  if (child.pid === undefined) return child;
+  liveGroups.add(child.pid);
+  child.once("exit", () => liveGroups.delete(child.pid));
+  return child;
+}
+
+/** Kills every process group the harness started that is still running (on SIGINT/SIGTERM). */
+export function killAllTracked() {
+  for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+  liveGroups.clear();
+}
+
 /** A loopback port that was free a moment ago (for servers that cannot listen on port 0 and tell us). */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -47,7 +64,7 @@ export function resetPeakRss(pid) {
 export function runBounded(command, args, { timeoutMs, env, cwd } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: env ?? process.env, cwd });
+    const child = track(spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: env ?? process.env, cwd }));
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));

@@ -2,7 +2,7 @@
 // against one freshly started server and returns its metrics ({metricId: number}) and details.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { cpuMs, cpuSince, memoryKiB, resetPeakRss, runBounded } from "./proc.mjs";
+import { cpuMs, cpuSince, memoryKiB, resetPeakRss, runBounded, track } from "./proc.mjs";
 
 const benchDir = path.resolve(import.meta.dirname, "..");
 const SMTP_SOURCE = "/usr/sbin/smtp-source";
@@ -78,9 +78,11 @@ function idleConnections() {
     const before = memoryKiB(handle.pid);
     const heapBefore = (await handle.stats())?.memory;
     if (opts.heapSnapshots && handle.heapSnapshot) await handle.heapSnapshot(path.join(opts.heapSnapshots, `${opts.serverId}-idle-before.heapsnapshot`));
-    const client = spawn(process.execPath, [path.join(benchDir, "clients", "idle.mjs"), `--port=${handle.port}`, `--count=${count}`, `--timeout-ms=${opts.timeoutMs}`], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
+    const client = track(
+      spawn(process.execPath, [path.join(benchDir, "clients", "idle.mjs"), `--port=${handle.port}`, `--count=${count}`, `--timeout-ms=${opts.timeoutMs}`], {
+        stdio: ["pipe", "pipe", "inherit"],
+      }),
+    );
     try {
       const line = await new Promise((resolve, reject) => {
         let out = "";

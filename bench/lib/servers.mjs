@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, killGroup, waitExit, waitListening } from "./proc.mjs";
+import { freePort, killGroup, track, waitExit, waitListening } from "./proc.mjs";
 
 const benchDir = path.resolve(import.meta.dirname, "..");
 const rootDir = path.resolve(benchDir, "..");
@@ -19,11 +19,13 @@ const rootDir = path.resolve(benchDir, "..");
 /** Starts a Node server child (bench/servers/*.mjs) and waits for its `ready` message. */
 async function startNodeChild(script, args, { profileDir, cleanup, env } = {}) {
   const execArgv = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...execArgv, path.join(benchDir, "servers", script), ...args], {
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-    detached: true,
-    env: { ...process.env, ...env },
-  });
+  const child = track(
+    spawn(process.execPath, [...execArgv, path.join(benchDir, "servers", script), ...args], {
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      detached: true,
+      env: { ...process.env, ...env },
+    }),
+  );
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   const first = await new Promise((resolve) => {
@@ -108,7 +110,7 @@ async function startSink({ maxConnections }) {
   if (process.getuid?.() === 0) args.push("-u", "nobody");
   // -m: simultaneous connections it serves (default 256; the idle scenario holds 10,000).
   args.push("-m", String(maxConnections), `127.0.0.1:${port}`, "4096");
-  const child = spawn("/usr/sbin/smtp-sink", args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const child = track(spawn("/usr/sbin/smtp-sink", args, { stdio: ["ignore", "ignore", "pipe"], detached: true }));
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
   try {
@@ -139,13 +141,13 @@ async function startDaemon({ profileDir }) {
   const port = await freePort();
   const dir = scratchDir("lmaild");
   const execArgv = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(
+  const child = track(spawn(
     process.execPath,
     [...execArgv, binPath, "--listen", `127.0.0.1:${port}`, "--maildir", dir, "--domain", "bench.example", "--hostname", "bench.example", "--log-format", "json",
       // As the lmail child: room for the 100 MiB message and for 10,000 connections from 127.0.0.1.
       "--max-message-bytes", String(200 * 1024 * 1024), "--max-connections", "20000", "--max-connections-per-address", "20000"],
     { stdio: ["ignore", "ignore", "pipe"], detached: true, cwd: dir },
-  );
+  ));
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));

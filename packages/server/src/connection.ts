@@ -74,6 +74,26 @@ interface Transaction {
   bytes: number;
 }
 
+const OWNER: unique symbol = Symbol("lmail.connection");
+type OwnedSocket = Socket & { [OWNER]?: Connection };
+function ownerOf(socket: Socket): Connection {
+  return (socket as OwnedSocket)[OWNER]!;
+}
+
+/** The context handed to hooks: the session snapshot and the connection's signal, read when asked. */
+class ConnectionContext implements HookContext {
+  readonly #connection: Connection;
+  constructor(connection: Connection) {
+    this.#connection = connection;
+  }
+  get session(): SessionInfo {
+    return this.#connection.info;
+  }
+  get signal(): AbortSignal {
+    return this.#connection.signal;
+  }
+}
+
 /** After the server's FIN, how long a client may keep its side open before the socket is destroyed: enough for a FIN to come back. */
 const CLOSE_LINGER_MS = 2000;
 
@@ -87,8 +107,10 @@ export class Connection {
   #session: SmtpSession | undefined;
   readonly #host: ConnectionHost;
   readonly #options: ResolvedOptions;
-  readonly #abort = new AbortController();
-  readonly #ctx: HookContext;
+  /** Made on first use: an AbortSignal costs about 1 KiB, and most connections never need one. */
+  #abort: AbortController | undefined;
+  #abortReason: ConnectionAbortedError | undefined;
+  readonly #ctx: HookContext = new ConnectionContext(this);
   readonly #openedAt = Date.now();
 
   // Flow state
@@ -121,13 +143,6 @@ export class Connection {
     this.socket = socket;
     this.#host = host;
     this.#options = host.options;
-    const snapshot = (): SessionInfo => this.info;
-    this.#ctx = {
-      get session(): SessionInfo {
-        return snapshot();
-      },
-      signal: this.#abort.signal,
-    };
   }
 
   /** The session's snapshot (before the session exists: what the transport knows). */
@@ -143,8 +158,19 @@ export class Connection {
     };
   }
 
+  /** Fires on disconnect, timeout or shutdown (reason: a {@link ConnectionAbortedError}). */
   get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#abortReason !== undefined) this.#abort.abort(this.#abortReason);
+    }
     return this.#abort.signal;
+  }
+
+  #abortWith(reason: "disconnect" | "timeout" | "shutdown"): void {
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = new ConnectionAbortedError(reason);
+    this.#abort?.abort(this.#abortReason);
   }
 
   get finished(): boolean {
@@ -192,54 +218,65 @@ export class Connection {
 
   #attach(socket: Socket): void {
     this.#attached = true;
-    socket.on("data", this.#onData);
-    socket.on("end", this.#onEnd);
-    socket.on("error", this.#onError);
-    socket.on("close", this.#onClose);
-    socket.on("drain", this.#onDrain);
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on("data", Connection.#onData);
+    socket.on("end", Connection.#onEnd);
+    socket.on("error", Connection.#onError);
+    socket.on("close", Connection.#onClose);
+    socket.on("drain", Connection.#onDrain);
   }
 
   #detach(socket: Socket): void {
     this.#attached = false;
-    socket.off("data", this.#onData);
-    socket.off("end", this.#onEnd);
-    socket.off("error", this.#onError);
-    socket.off("close", this.#onClose);
-    socket.off("drain", this.#onDrain);
-    socket.off("finish", this.#onFinish);
+    socket.off("data", Connection.#onData);
+    socket.off("end", Connection.#onEnd);
+    socket.off("error", Connection.#onError);
+    socket.off("close", Connection.#onClose);
+    socket.off("drain", Connection.#onDrain);
+    socket.off("finish", Connection.#onFinish);
   }
 
   // ------------------------------------------------------------------------------------------
-  // Socket events
+  // Socket events: one set of listener functions for every connection (no closures per
+  // connection); `this` is the socket, which points back at its connection.
 
-  readonly #onData = (chunk: Buffer): void => {
-    const session = this.#session;
-    if (session === undefined || this.#closing || this.#upgrading) return;
-    this.#bytesSinceTick += chunk.length;
+  static readonly #onData = function (this: Socket, chunk: Buffer): void {
+    const c = ownerOf(this);
+    const session = c.#session;
+    if (session === undefined || c.#closing || c.#upgrading) return;
+    c.#bytesSinceTick += chunk.length;
     session.receiveData(chunk);
-    this.#pump();
+    c.#pump();
   };
 
-  readonly #onEnd = (): void => {
-    const session = this.#session;
-    if (session === undefined || this.#closing || this.#upgrading) return;
+  static readonly #onEnd = function (this: Socket): void {
+    const c = ownerOf(this);
+    const session = c.#session;
+    if (session === undefined || c.#closing || c.#upgrading) return;
     session.receiveEof();
-    this.#pump();
+    c.#pump();
   };
 
-  readonly #onError = (error: Error & { code?: string }): void => {
+  static readonly #onError = function (this: Socket, error: Error & { code?: string }): void {
     // Resets and broken pipes are how clients leave; anything else is worth telling.
-    if (error.code !== "ECONNRESET" && error.code !== "EPIPE") publishError({ id: this.id, where: "socket", error });
+    if (error.code !== "ECONNRESET" && error.code !== "EPIPE") publishError({ id: ownerOf(this).id, where: "socket", error });
   };
 
-  readonly #onClose = (): void => {
-    this.#finish();
+  static readonly #onClose = function (this: Socket): void {
+    ownerOf(this).#finish();
   };
 
-  readonly #onDrain = (): void => {
-    if (!this.#writeBlocked) return;
-    this.#writeBlocked = false;
-    this.#pump();
+  static readonly #onDrain = function (this: Socket): void {
+    const c = ownerOf(this);
+    if (!c.#writeBlocked) return;
+    c.#writeBlocked = false;
+    c.#pump();
+  };
+
+  static readonly #onFinish = function (this: Socket): void {
+    const c = ownerOf(this);
+    if (c.#finished) return;
+    c.#setDeadline("closing", Date.now() + Math.min(CLOSE_LINGER_MS, c.#options.writeTimeoutMs));
   };
 
   // ------------------------------------------------------------------------------------------
@@ -592,7 +629,7 @@ export class Connection {
     const onPlainClose = (): void => this.destroy();
     plain.once("close", onPlainClose);
     const timeout = this.#options.tlsHandshakeTimeoutMs;
-    upgradeSocket(plain, store, { ...(timeout === undefined ? {} : { handshakeTimeoutMs: timeout }), signal: this.#abort.signal }).then(
+    upgradeSocket(plain, store, { ...(timeout === undefined ? {} : { handshakeTimeoutMs: timeout }), signal: this.signal }).then(
       (secure: TLSSocket) => {
         plain.off("close", onPlainClose);
         if (this.#finished) {
@@ -648,14 +685,11 @@ export class Connection {
     this.#tx = undefined;
     if (tx !== undefined) this.#abortBody(tx, new BodyAbortedError("the connection is closing"));
     // Once our last reply and FIN are out, a client that keeps its side open gets a short grace.
-    this.socket.once("finish", this.#onFinish);
+    this.socket.once("finish", Connection.#onFinish);
     this.socket.end();
   }
 
-  readonly #onFinish = (): void => {
-    if (this.#finished) return;
-    this.#setDeadline("closing", Date.now() + Math.min(CLOSE_LINGER_MS, this.#options.writeTimeoutMs));
-  };
+
 
   /** Ask for a graceful close: 421 now when idle, after the transaction in flight otherwise. */
   shutdown(): void {
@@ -674,7 +708,7 @@ export class Connection {
   /** Cut the connection now (abort hooks, destroy the socket). */
   destroy(reason: "shutdown" | "timeout" | "disconnect" = "disconnect"): void {
     if (this.#finished) return;
-    if (!this.#abort.signal.aborted) this.#abort.abort(new ConnectionAbortedError(reason));
+    this.#abortWith(reason);
     this.#closeReason = "destroyed";
     this.socket.destroy();
     // When our listeners are not on the socket (before the session, during a TLS upgrade), it will not tell us.
@@ -687,7 +721,7 @@ export class Connection {
     this.#clearTimer();
     this.#detach(this.socket);
     if (!this.socket.destroyed) this.socket.destroy();
-    if (!this.#abort.signal.aborted) this.#abort.abort(new ConnectionAbortedError("disconnect"));
+    this.#abortWith("disconnect");
     const tx = this.#tx;
     this.#tx = undefined;
     tx?.headerChunks?.splice(0);
@@ -816,7 +850,7 @@ export class Connection {
       return;
     }
     // command, data-block, decision: the session says 421 4.4.2 and closes.
-    if (!this.#abort.signal.aborted && kind === "decision") this.#abort.abort(new ConnectionAbortedError("timeout"));
+    if (kind === "decision") this.#abortWith("timeout");
     this.#waiting = false;
     this.#bodyFull = false;
     this.#pendingSettle = undefined;

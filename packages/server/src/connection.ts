@@ -14,6 +14,7 @@ import { parseHeaderBlock } from "@lmail/parser";
 import {
   NEED_DATA,
   PAUSED,
+  SessionUsageError,
   SmtpSession,
   type CloseReason,
   type ConnectionInfo,
@@ -36,7 +37,7 @@ import {
   transactionChannel,
   type ConnectionMessage,
 } from "./channels.js";
-import { isThenable, replyForError } from "./hooks.js";
+import { checkAnswer, isThenable, LOCAL_ERROR, replyForError } from "./hooks.js";
 import type { ResolvedOptions } from "./options.js";
 import { formatReceived } from "./received-header.js";
 
@@ -371,26 +372,42 @@ export class Connection {
     try {
       result = run();
     } catch (error) {
-      apply(replyForError(error, name, this.id));
+      this.#answer(name, apply, replyForError(error, name, this.id));
       return;
     }
     if (!isThenable(result)) {
-      apply(result);
+      this.#answer(name, apply, result);
       return;
     }
     this.#waiting = true;
     result.then(
-      (value) => this.#settle(apply, value),
-      (error: unknown) => this.#settle(apply, replyForError(error, name, this.id)),
+      (value) => this.#settle(name, apply, value),
+      (error: unknown) => this.#settle(name, apply, replyForError(error, name, this.id)),
     );
   }
 
-  #settle(apply: (result: unknown) => void, value: unknown): void {
+  /**
+   * Hand a hook's answer to the session. An answer of the wrong shape, or one the session refuses
+   * (an LMTP reply list of the wrong length), becomes 451 4.3.0 and is published as an error.
+   */
+  #answer(name: string, apply: (result: unknown) => void, value: unknown): void {
+    const checked = name === "reset" ? undefined : checkAnswer(value, name, this.id);
+    try {
+      apply(checked);
+      return;
+    } catch (error) {
+      if (!(error instanceof SessionUsageError) || checked === LOCAL_ERROR) throw error;
+      publishError({ id: this.id, where: name, error });
+    }
+    apply(LOCAL_ERROR);
+  }
+
+  #settle(name: string, apply: (result: unknown) => void, value: unknown): void {
     if (this.#finished || this.#closing) return;
     this.#waiting = false;
     this.#progress = true;
     try {
-      apply(value);
+      this.#answer(name, apply, value);
     } catch (error) {
       publishError({ id: this.id, where: "session", error });
       this.destroy();
@@ -512,9 +529,15 @@ export class Connection {
     }
     if (this.#bodyFull) this.#bodyFull = false;
     if (tx.ending) {
-      this.#finishTransaction(tx);
       this.#waiting = false;
       this.#progress = true;
+      try {
+        this.#finishTransaction(tx);
+      } catch (error) {
+        publishError({ id: this.id, where: "session", error });
+        this.destroy();
+        return;
+      }
     }
     if (!this.#pumping) this.#pump();
   }
@@ -548,9 +571,13 @@ export class Connection {
 
   #finishTransaction(tx: Transaction): void {
     this.#tx = undefined;
-    const result = tx.result;
-    this.#session!.respond(result as Reply | undefined | readonly (Reply | undefined)[]);
-    this.#publishEnd(tx.envelope, tx.bytes, result);
+    const session = this.#session!;
+    let sent: unknown = tx.result;
+    this.#answer("data", (r) => {
+      sent = r;
+      session.respond(r as Reply | undefined | readonly (Reply | undefined)[]);
+    }, tx.result);
+    this.#publishEnd(tx.envelope, tx.bytes, sent as DataReply);
   }
 
   #publishEnd(envelope: Envelope, bytes: number, result: DataReply | Reply): void {

@@ -312,3 +312,40 @@ describe("what the data hook sees", () => {
     c.close();
   });
 });
+
+describe("handler bugs never break the session", () => {
+  it("a hook answer that is not a reply becomes 451 4.3.0 and is published", async () => {
+    const { subscribe, unsubscribe } = await import("node:diagnostics_channel");
+    const seen: unknown[] = [];
+    const onError = (m: unknown) => seen.push(m);
+    subscribe("lmail:server:error", onError);
+    try {
+      const port = await serve({ mail: () => "OK" as never });
+      const c = await Client.connect(port);
+      await c.reply();
+      await c.command("EHLO x");
+      expect(await c.command("MAIL FROM:<a@x.org>")).toMatch(/^451 4\.3\.0/);
+      expect(await c.command("NOOP")).toMatch(/^250/);
+      expect(seen).toMatchObject([{ where: "mail", error: { name: "TypeError" } }]);
+      c.close();
+    } finally {
+      unsubscribe("lmail:server:error", onError);
+    }
+  });
+
+  it("LMTP: a reply list of the wrong length becomes 451 4.3.0 for every recipient", async () => {
+    const port = await serve({ data: () => [undefined] }, { protocol: "lmtp" });
+    const c = await Client.connect(port);
+    await c.reply();
+    await c.command("LHLO x");
+    await c.command("MAIL FROM:<a@x.org>");
+    await c.command("RCPT TO:<one@x.org>");
+    await c.command("RCPT TO:<two@x.org>");
+    await c.command("DATA");
+    c.send("Subject: x\r\n\r\nhi\r\n.\r\n");
+    expect(await c.reply()).toMatch(/^451 4\.3\.0/);
+    expect(await c.reply()).toMatch(/^451 4\.3\.0/);
+    expect(await c.command("NOOP")).toMatch(/^250/);
+    c.close();
+  });
+});

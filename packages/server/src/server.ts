@@ -42,6 +42,8 @@ export interface CloseOptions {
 export const DEFAULT_CLOSE_DEADLINE_MS = 30_000;
 
 const TOO_MANY = "421 4.7.0 Too many connections, try again later\r\n";
+/** How long a refused client may keep its side open after the 421: enough to read it and close. */
+const REFUSED_LINGER_MS = 2000;
 
 interface Listener {
   readonly server: Server;
@@ -272,8 +274,10 @@ export class SmtpServer {
     const socket = connection.socket;
     this.#publishRefused(connection.id, socket.remoteAddress ?? "", reason);
     socket.end(TOO_MANY);
-    // A client that does not read the refusal still goes within the write timeout.
-    const timer = setTimeout(() => connection.destroy(), this.options.writeTimeoutMs);
+    // Discard what the client sends, so that its FIN is seen; one that lingers goes after
+    // REFUSED_LINGER_MS (a refused client must not hold a descriptor for long: it may be a flood).
+    socket.resume();
+    const timer = setTimeout(() => connection.destroy(), Math.min(REFUSED_LINGER_MS, this.options.writeTimeoutMs));
     timer.unref();
     socket.once("close", () => clearTimeout(timer));
   }

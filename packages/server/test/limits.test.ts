@@ -28,6 +28,22 @@ describe("connection limits", () => {
     d.close();
   });
 
+  it("a refused client frees its slot as soon as it closes", async () => {
+    const started = await startServer({ maxConnections: 1 });
+    server = started.server;
+    const a = await Client.connect(started.port);
+    expect(await a.reply()).toMatch(/^220/);
+    const b = await Client.connect(started.port);
+    expect(await b.reply()).toMatch(/^421 4\.7\.0/);
+    await b.closed;
+    const c = await Client.connect(started.port);
+    expect(await c.reply()).toMatch(/^421 4\.7\.0/);
+    c.socket.resetAndDestroy();
+    await c.closed;
+    await until(() => server!.connections === 1, 1000);
+    a.close();
+  });
+
   it("refuses connections over maxConnections with 421 4.7.0", async () => {
     const started = await startServer({ maxConnections: 1 });
     server = started.server;

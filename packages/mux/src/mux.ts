@@ -1,4 +1,5 @@
 import { isPositive, isSmtpError } from "@lmail/codes";
+import { collapseReplies } from "@lmail/session";
 import type {
   DataReply,
   Envelope,
@@ -11,7 +12,7 @@ import type {
 } from "@lmail/session";
 import { FanOut } from "./fan-out.js";
 import { rejectingHandler } from "./rejecting-handler.js";
-import { collapseReplies, replyForError, spreadReply } from "./replies.js";
+import { replyForError, spreadReply } from "./replies.js";
 import { RouteTable, type RoutePredicate } from "./route-table.js";
 import type { SpillFactory } from "./spill.js";
 
@@ -231,7 +232,10 @@ export class Mux implements Handler {
       );
       await fan.finish();
     }
-    return message.session.protocol === "lmtp" ? replies : collapseReplies(replies);
+    // LMTP: one reply per recipient (RFC 2033 §4.2); SMTP: the session's all-or-nothing rule,
+    // or nothing when every handler gave the default (so the server's default 250 goes out).
+    if (message.session.protocol === "lmtp") return replies;
+    return replies.some((r) => r) ? collapseReplies(replies) : undefined;
   }
 
   async reset(ctx: HookContext): Promise<void> {

@@ -1,4 +1,4 @@
-import { Enhanced, isPositive, isSmtpError, isTransient, reply, type Reply } from "@lmail/codes";
+import { Enhanced, isSmtpError, reply, type Reply } from "@lmail/codes";
 import type { DataReply, HookReply } from "@lmail/session";
 
 /** What a handler's recipients get when it fails with something other than an SmtpError. */
@@ -26,23 +26,4 @@ export function spreadReply(answer: DataReply, count: number): HookReply[] {
   }
   const single = completion(answer as HookReply);
   return Array.from({ length: count }, () => single);
-}
-
-/**
- * SMTP is all-or-nothing: one reply for the whole message. All positive: the first explicit
- * positive reply, or undefined (the server's default 250). Otherwise the first transient failure
- * (4xx) in envelope order, and only when there is none the first permanent one (5xx): a 4xx
- * makes the client try the whole message again later, where a 5xx would bounce it for every
- * recipient, including those whose failure may pass.
- */
-export function collapseReplies(replies: readonly HookReply[]): HookReply {
-  let firstPositive: Reply | undefined;
-  let firstPermanent: Reply | undefined;
-  for (const r of replies) {
-    if (r === undefined || r === null) continue;
-    if (isTransient(r)) return r;
-    if (isPositive(r)) firstPositive ??= r;
-    else firstPermanent ??= r;
-  }
-  return firstPermanent ?? firstPositive;
 }

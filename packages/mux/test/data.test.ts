@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { SmtpError, reply } from "@lmail/codes";
 import type { Handler, HookReply } from "@lmail/session";
-import { LOCAL_ERROR, Mux, collapseReplies, nullHandler } from "../src/index.js";
+import { collapseReplies } from "@lmail/session";
+import { LOCAL_ERROR, Mux, nullHandler } from "../src/index.js";
 import { Source, collector, concat, digest, context, envelope, gate, message, pattern, sessionInfo, settle } from "./helpers.js";
 
 /** For the tests where handlers fail on purpose: keep the output clean. */
@@ -253,8 +254,8 @@ describe("LMTP: one reply per recipient, in envelope order (RFC 2033 §4.2)", ()
   });
 });
 
-describe("collapseReplies (SMTP all-or-nothing)", () => {
-  it("first transient, else first permanent, else first explicit positive, else undefined", () => {
+describe("collapseReplies from @lmail/session, the SMTP all-or-nothing rule the mux applies", () => {
+  it("first transient, else first permanent, else first explicit positive, else the default 250", () => {
     const ok = queued("x");
     const perm = reply(550, "5.1.1");
     const temp = reply(452, "4.3.1");
@@ -262,7 +263,7 @@ describe("collapseReplies (SMTP all-or-nothing)", () => {
     expect(collapseReplies([undefined, ok, perm, temp])).toBe(temp);
     expect(collapseReplies([undefined, ok, perm])).toBe(perm);
     expect(collapseReplies([undefined, ok])).toBe(ok);
-    expect(collapseReplies(none)).toBeUndefined();
+    expect(collapseReplies(none)).toMatchObject({ code: 250 });
   });
 });
 

@@ -1,5 +1,6 @@
 import { isPositive, type Reply } from "@lmail/codes";
 import { Replies } from "./replies.js";
+import type { HookReply } from "./types.js";
 
 /**
  * SMTP's all-or-nothing rule for a message with several recipients: SMTP has one reply after the
@@ -9,11 +10,11 @@ import { Replies } from "./replies.js";
  * duplicate for the recipients that took it is better than a lost message for the others.
  * An empty list is the default positive reply.
  */
-export function collapseReplies(replies: readonly (Reply | undefined)[]): Reply {
+export function collapseReplies(replies: readonly HookReply[]): Reply {
   let firstPositive: Reply | undefined;
   let firstPermanent: Reply | undefined;
   for (const r of replies) {
-    if (r === undefined) continue;
+    if (!r) continue; // undefined (or void): the default positive reply
     if (isPositive(r)) firstPositive ??= r;
     else if (r.code >= 400 && r.code < 500) return r;
     else firstPermanent ??= r;

@@ -791,8 +791,8 @@ export class Connection {
     if (this.#finished || this.#upgrading) return "none";
     if (this.#closing) return "closing";
     if (this.#writeBlocked) return "write";
-    if (this.#waiting) return "decision";
-    if (this.#bodyFull) return "none";
+    // A data hook that stops reading is a decision that does not come: bound it the same way.
+    if (this.#waiting || this.#bodyFull) return "decision";
     const t = this.#session?.timeout;
     return t === undefined ? "none" : t;
   }

@@ -123,3 +123,25 @@ describe("write timeout", () => {
     }
   });
 });
+
+describe("a data hook that stops reading", () => {
+  it("is bounded by hookTimeoutMs: its signal fires (timeout) and the client gets 421 4.4.2", async () => {
+    let reason: unknown;
+    const port = await serve({
+      hookTimeoutMs: 200,
+      data: (_m, ctx) =>
+        new Promise<undefined>((resolve) => {
+          ctx.signal.addEventListener("abort", () => {
+            reason = ctx.signal.reason;
+            resolve(undefined);
+          });
+        }),
+    });
+    const c = await Client.connect(port);
+    await openTransaction(c);
+    c.send(`Subject: x\r\n\r\n${"y".repeat(998)}\r\n`.repeat(4096)); // 4 MiB, far over the body high-water mark
+    expect(await c.reply()).toMatch(/^421 4\.4\.2/);
+    await c.closed;
+    expect(reason).toMatchObject({ name: "ConnectionAbortedError", reason: "timeout" });
+  });
+});

@@ -81,7 +81,8 @@ export class AuthGuard {
     const ok = await verifyPassword(attempt.password, stored ?? (await this.#decoyHash()));
     if (ok && stored !== undefined && authzOk) return { ok: true, user: attempt.username };
     this.#recordFailure(address);
-    await this.#sleep(this.#failureDelayMs, signal);
+    // A client that disconnects during the delay aborts it: the failure is counted all the same.
+    await this.#sleep(this.#failureDelayMs, signal).catch(() => undefined);
     return { ok: false, reply: authInvalid, reason: "invalid" };
   }
 

@@ -1,16 +1,10 @@
 /**
- * The assembly: a `@lmail/server` whose handler is a `@lmail/mux` routing each local domain to a
- * `@lmail/maildir` handler guarded by lmaild's recipient policy (and every other domain to 550
- * 5.7.1), TLS from `@lmail/tls`, AUTH from the users file, logs and metrics from the server's
- * diagnostics channels. `startDaemon` returns once every listener is bound.
+ * The assembly: a `@lmail/server` with lmaild's handler (handler.ts), TLS from `@lmail/tls`, AUTH
+ * from the users file, logs and metrics from the server's diagnostics channels, and the metrics
+ * endpoint. `startDaemon` returns once every listener is bound.
  */
 import type { Server as HttpServer } from "node:http";
-import path from "node:path";
-import type { Reply } from "@lmail/codes";
-import { maildirHandler } from "@lmail/maildir";
-import { Mux, rejectingHandler } from "@lmail/mux";
 import { createServer, type SmtpServer } from "@lmail/server";
-import type { AuthCredentials, Envelope, Handler, HookContext, HookReply, Recipient } from "@lmail/session";
 import { generateSelfSigned, TlsConfigError, TlsConfigErrorCode, TlsContextStore } from "@lmail/tls";
 import { AuthGuard, type AuthGuardOptions } from "./auth-guard.js";
 import { describeConfig, type DaemonConfig } from "./config.js";
@@ -19,7 +13,7 @@ import { formatHostPort, type HostPort } from "./host-port.js";
 import type { Logger } from "./logger.js";
 import { DaemonMetrics, serveMetrics } from "./metrics.js";
 import { Observer } from "./observer.js";
-import { decideRecipient, relayDenied, type RecipientDecision } from "./recipient-policy.js";
+import { createHandler } from "./handler.js";
 import { loadUsers, UsersFileError, type Users } from "./users-file.js";
 
 /** A bound listener, as reported in the "ready" log line. */
@@ -49,37 +43,6 @@ export interface Daemon {
 export interface StartOptions {
   /** AUTH failure delay and rate limit (tests shorten them). */
   readonly auth?: AuthGuardOptions;
-}
-
-/** The maildir of a recipient the policy accepted: `<root>/<domain>/<mailbox>`. */
-export function mailboxPath(root: string, decision: Extract<RecipientDecision, { accept: true }>): string {
-  return path.join(root, decision.domain, decision.mailbox);
-}
-
-const hookNames = ["connect", "helo", "auth", "mail", "rcpt", "data", "reset", "close"] as const;
-
-/**
- * A handler whose hooks are bound to their object: `Mux` is a class whose hooks use `this`, and a
- * caller that takes a hook off the object (`const hook = handler.data; hook(...)`) would lose it.
- */
-export function bindHooks(handler: Handler): Handler {
-  const source = handler as Record<string, unknown>;
-  const bound: Record<string, unknown> = {};
-  for (const name of hookNames) {
-    const hook = source[name];
-    if (typeof hook === "function") bound[name] = (...args: unknown[]): unknown => Reflect.apply(hook, handler, args) as unknown;
-  }
-  return bound;
-}
-
-/** One client, one key: an IPv4-mapped IPv6 address (a dual-stack listener) counts as its IPv4 address. */
-export function clientKey(address: string): string {
-  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
-}
-
-function policyInput(recipient: Recipient): Parameters<typeof decideRecipient>[0] {
-  const a = recipient.address;
-  return "postmaster" in a ? { postmaster: true } : a;
 }
 
 async function loadTls(config: DaemonConfig, logger: Logger): Promise<TlsContextStore | undefined> {
@@ -128,55 +91,10 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, options:
   try {
     const tls = await loadTls(config, logger);
     const guard = config.usersFile === undefined ? undefined : new AuthGuard(await readUsers(config.usersFile), options.auth);
-    const policy = { domains: config.domains, mailboxes: config.mailboxes };
-
-    const maildir = maildirHandler({
-      hostname: config.hostname,
-      route: (recipient) => {
-        const decision = decideRecipient(policyInput(recipient), policy);
-        return decision.accept ? mailboxPath(config.maildir, decision) : undefined;
-      },
-    });
-    const local: Handler = {
-      ...maildir,
-      async rcpt(recipient: Recipient, envelope: Envelope, ctx: HookContext): Promise<HookReply> {
-        const decision = decideRecipient(policyInput(recipient), policy);
-        if (!decision.accept) return refuse(recipient, decision.reply, ctx);
-        metrics.recipients.inc({ result: "accepted" });
-        return maildir.rcpt?.(recipient, envelope, ctx);
-      },
-    };
-    const refuse = (recipient: Recipient, reply: Reply, ctx: HookContext): Reply => {
-      const result = reply.enhanced === "5.7.1" ? "relay-denied" : reply.enhanced === "5.1.1" ? "unknown" : "unsafe";
-      metrics.recipients.inc({ result });
-      logger.info({ id: ctx.session.id, client: observer.clientOf(ctx.session.id), recipient: recipient.address.raw, result, reply: `${String(reply.code)} ${reply.enhanced ?? ""}`.trim() }, "recipient refused");
-      return reply;
-    };
-    const foreign: Handler = {
-      ...rejectingHandler(relayDenied),
-      rcpt: (recipient, _envelope, ctx) => refuse(recipient, relayDenied, ctx),
-    };
-    const auth = guard === undefined
-      ? undefined
-      : async (credentials: AuthCredentials, ctx: HookContext): Promise<boolean | Reply> => {
-          const result = await guard.check(credentials, clientKey(ctx.session.remoteAddress), ctx.signal);
-          const client = observer.clientOf(ctx.session.id);
-          if (result.ok) {
-            metrics.auth.inc({ result: "success" });
-            logger.info({ id: ctx.session.id, client, user: result.user, mechanism: credentials.mechanism }, "authenticated");
-            return true;
-          }
-          metrics.auth.inc({ result: result.reason });
-          logger.warn({ id: ctx.session.id, client, user: credentials.username, mechanism: credentials.mechanism, reason: result.reason }, "authentication failed");
-          return result.reply;
-        };
-    const mux = new Mux({ defaultHandler: foreign, ...(auth === undefined ? {} : { session: { auth } }) });
-    for (const domain of config.domains) mux.domain(domain, local);
-    // `<Postmaster>` has no domain (RFC 5321 §4.1.1.3); postmaster@elsewhere is still refused by the policy.
-    mux.localPart("postmaster", local);
+    const handler = createHandler({ config, guard, metrics, logger, clientOf: (id) => observer.clientOf(id) });
 
     smtp = createServer({
-      handler: bindHooks(mux),
+      handler,
       hostname: config.hostname,
       maxConnections: config.maxConnections,
       maxConnectionsPerAddress: config.maxConnectionsPerAddress,

@@ -2,7 +2,8 @@
  * lmaild as a library (private; the executable is bin.ts): start the daemon from a validated
  * configuration in your own process, e.g. for an end-to-end test of your application.
  */
-export { startDaemon, mailboxPath, bindHooks, type Daemon, type BoundListener, type ReloadReport, type StartOptions } from "./daemon.js";
+export { startDaemon, type Daemon, type BoundListener, type ReloadReport, type StartOptions } from "./daemon.js";
+export { createHandler, mailboxPath, bindHooks, clientKey, type HandlerOptions } from "./handler.js";
 export { resolveConfig, configSchema, defaults, ConfigError, type DaemonConfig, type ConfigInput, type ResolveOptions } from "./config.js";
 export { decideRecipient, unsafeLocalPartReason, mailboxName, type RecipientDecision, type RecipientPolicyOptions } from "./recipient-policy.js";
 export { hashPassword, verifyPassword, parseHash, type ScryptParams } from "./password-hash.js";

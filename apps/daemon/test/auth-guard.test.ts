@@ -69,3 +69,14 @@ describe("AUTH checks (RFC 4954 §6): delayed failures, rate limit per client ad
     expect((await guard.check({ username: "alice", password: "right" }, "192.0.2.1")).ok).toBe(true);
   });
 });
+
+describe("AUTH delay and disconnects", () => {
+  it("a client that disconnects during the failure delay still has the failure counted, and nothing throws", async () => {
+    const controller = new AbortController();
+    const guard = new AuthGuard(await users(), { failureDelayMs: 60_000 });
+    const pending = guard.check({ username: "alice", password: "wrong" }, "192.0.2.9", controller.signal);
+    controller.abort();
+    expect(await pending).toMatchObject({ ok: false, reason: "invalid" });
+    expect(guard.failuresOf("192.0.2.9")).toBe(1);
+  });
+});

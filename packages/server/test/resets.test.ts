@@ -3,6 +3,7 @@ import { generateSelfSigned, type Handler, type SmtpServer } from "../src/index.
 import { Client, readAll, startServer } from "./helpers.js";
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "TLSWrap").length;
 
 let server: SmtpServer;
 let port: number;
@@ -58,9 +59,10 @@ async function resetDuring(phase: (c: Client) => Promise<void>, target = port): 
 }
 
 describe("resets and half-open sockets in every phase", () => {
-  const baseline = { timers: 0 };
+  const baseline = { timers: 0, sockets: 0 };
   beforeAll(() => {
     baseline.timers = timers();
+    baseline.sockets = sockets();
   });
 
   it("before the greeting (while the connect hook runs)", async () => {
@@ -132,13 +134,16 @@ describe("resets and half-open sockets in every phase", () => {
     await fin; // the server's FIN; this client never sends its own
     await gone;
     expect(text).toMatch(/221 /);
+    const closed = new Promise((r) => s.once("close", r));
     s.destroy();
+    await closed;
   });
 
-  it("leaves no connection, timer or listener behind", async () => {
+  it("leaves no connection, socket or timer behind", async () => {
     const until = Date.now() + 5000;
     while (server.connections > 0 && Date.now() < until) await new Promise((r) => setImmediate(r));
     expect(server.connections).toBe(0);
     expect(timers()).toBeLessThanOrEqual(baseline.timers);
+    expect(sockets()).toBeLessThanOrEqual(baseline.sockets);
   });
 });

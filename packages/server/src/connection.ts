@@ -58,6 +58,8 @@ export interface ConnectionHost {
   released(connection: Connection): void;
 }
 
+type HookName = "connect" | "helo" | "auth" | "mail" | "rcpt" | "data" | "reset";
+
 type TimerKind = "none" | "command" | "data-block" | "decision" | "write" | "closing";
 
 interface Transaction {
@@ -313,27 +315,49 @@ export class Connection {
       commandChannel.publish({ id: this.id, type: event.type, event: redact(event) });
     }
     const h = this.#options.handler;
+    // Each hook is called in place (no closure per event); `#decide` takes what it returned.
+    let result: unknown;
     switch (event.type) {
       case "connect":
-        if (h.connect === undefined) session.respond(undefined);
-        else this.#decide("connect", () => h.connect!(this.#ctx), (r) => session.respond(r as Reply | undefined));
-        return;
+        if (h.connect === undefined) return session.respond(undefined);
+        try {
+          result = h.connect(this.#ctx);
+        } catch (error) {
+          result = replyForError(error, event.type, this.id);
+        }
+        return this.#decide(event.type, result);
       case "helo":
-        if (h.helo === undefined) session.respond(undefined);
-        else this.#decide("helo", () => h.helo!(event.name, this.#ctx), (r) => session.respond(r as Reply | undefined));
-        return;
+        if (h.helo === undefined) return session.respond(undefined);
+        try {
+          result = h.helo(event.name, this.#ctx);
+        } catch (error) {
+          result = replyForError(error, event.type, this.id);
+        }
+        return this.#decide(event.type, result);
       case "auth":
-        if (h.auth === undefined) session.respondAuth(false);
-        else this.#decide("auth", () => h.auth!(event.credentials, this.#ctx), (r) => session.respondAuth(r as boolean | Reply));
-        return;
+        if (h.auth === undefined) return session.respondAuth(false);
+        try {
+          result = h.auth(event.credentials, this.#ctx);
+        } catch (error) {
+          result = replyForError(error, event.type, this.id);
+        }
+        return this.#decide(event.type, result);
       case "mail":
-        if (h.mail === undefined) session.respond(undefined);
-        else this.#decide("mail", () => h.mail!(event.from, event.params, this.#ctx), (r) => session.respond(r as Reply | undefined));
-        return;
+        if (h.mail === undefined) return session.respond(undefined);
+        try {
+          result = h.mail(event.from, event.params, this.#ctx);
+        } catch (error) {
+          result = replyForError(error, event.type, this.id);
+        }
+        return this.#decide(event.type, result);
       case "rcpt":
-        if (h.rcpt === undefined) session.respond(undefined);
-        else this.#decide("rcpt", () => h.rcpt!(event.recipient, event.envelope, this.#ctx), (r) => session.respond(r as Reply | undefined));
-        return;
+        if (h.rcpt === undefined) return session.respond(undefined);
+        try {
+          result = h.rcpt(event.recipient, event.envelope, this.#ctx);
+        } catch (error) {
+          result = replyForError(error, event.type, this.id);
+        }
+        return this.#decide(event.type, result);
       case "data-start":
         this.#dataStart(event.envelope, event.transfer);
         return;
@@ -367,47 +391,49 @@ export class Connection {
    * Run a hook: answer at once when it answers synchronously, otherwise hold the event loop until
    * its promise settles. Errors become replies (`SmtpError`) or 451 4.3.0.
    */
-  #decide(name: string, run: () => unknown, apply: (result: unknown) => void): void {
-    let result: unknown;
-    try {
-      result = run();
-    } catch (error) {
-      this.#answer(name, apply, replyForError(error, name, this.id));
-      return;
-    }
+  #decide(name: HookName, result: unknown): void {
     if (!isThenable(result)) {
-      this.#answer(name, apply, result);
+      this.#answer(name, result);
       return;
     }
     this.#waiting = true;
     result.then(
-      (value) => this.#settle(name, apply, value),
-      (error: unknown) => this.#settle(name, apply, replyForError(error, name, this.id)),
+      (value) => this.#settle(name, value),
+      (error: unknown) => this.#settle(name, replyForError(error, name, this.id)),
     );
+  }
+
+  /** Give the pending decision its answer: `respondAuth` for auth, nothing for reset, else `respond`. */
+  #apply(name: HookName, value: unknown): void {
+    const session = this.#session!;
+    if (name === "auth") session.respondAuth(value as boolean | Reply);
+    else if (name !== "reset") session.respond(value as Reply | undefined | readonly (Reply | undefined)[]);
   }
 
   /**
    * Hand a hook's answer to the session. An answer of the wrong shape, or one the session refuses
    * (an LMTP reply list of the wrong length), becomes 451 4.3.0 and is published as an error.
    */
-  #answer(name: string, apply: (result: unknown) => void, value: unknown): void {
-    const checked = name === "reset" ? undefined : checkAnswer(value, name, this.id);
+  #answer(name: HookName, value: unknown): unknown {
+    if (name === "reset") return undefined;
+    const checked = checkAnswer(value, name, this.id);
     try {
-      apply(checked);
-      return;
+      this.#apply(name, checked);
+      return checked;
     } catch (error) {
       if (!(error instanceof SessionUsageError) || checked === LOCAL_ERROR) throw error;
       publishError({ id: this.id, where: name, error });
     }
-    apply(LOCAL_ERROR);
+    this.#apply(name, LOCAL_ERROR);
+    return LOCAL_ERROR;
   }
 
-  #settle(name: string, apply: (result: unknown) => void, value: unknown): void {
+  #settle(name: HookName, value: unknown): void {
     if (this.#finished || this.#closing) return;
     this.#waiting = false;
     this.#progress = true;
     try {
-      this.#answer(name, apply, value);
+      this.#answer(name, value);
     } catch (error) {
       publishError({ id: this.id, where: "session", error });
       this.destroy();
@@ -571,12 +597,7 @@ export class Connection {
 
   #finishTransaction(tx: Transaction): void {
     this.#tx = undefined;
-    const session = this.#session!;
-    let sent: unknown = tx.result;
-    this.#answer("data", (r) => {
-      sent = r;
-      session.respond(r as Reply | undefined | readonly (Reply | undefined)[]);
-    }, tx.result);
+    const sent = this.#answer("data", tx.result);
     this.#publishEnd(tx.envelope, tx.bytes, sent as DataReply);
   }
 
@@ -615,7 +636,13 @@ export class Connection {
       void this.#callQuietly("reset", () => h.reset!(this.#ctx));
       return;
     }
-    this.#decide("reset", () => h.reset!(this.#ctx), () => undefined);
+    let result: unknown;
+    try {
+      result = h.reset(this.#ctx);
+    } catch (error) {
+      result = replyForError(error, "reset", this.id);
+    }
+    this.#decide("reset", result);
   }
 
   /** Call a hook whose result nobody waits for; report its failure. */

@@ -4,7 +4,8 @@
 // ...), medians with min and max, ratios pair by pair. Loopback only; every run has a message count
 // and a time limit, and the whole run has a time budget.
 //
-//   node bench/run.mjs [--quick] [--reps N] [--only id,id] [--servers id,id] [--profile] [--budget-min M]
+//   node bench/run.mjs [--quick] [--reps N] [--only id,id] [--servers id,id] [--profile] [--heap-snapshots]
+//                      [--budget-min M] [--out NAME]     (also: pnpm bench [-- ]OPTIONS)
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -15,7 +16,10 @@ import { goals, scenarios } from "./lib/scenarios.mjs";
 import { killAllTracked } from "./lib/proc.mjs";
 import { servers } from "./lib/servers.mjs";
 
+// `pnpm bench -- --quick` passes the `--` on: drop it.
+const argv = process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"));
 const { values: args } = parseArgs({
+  args: argv,
   options: {
     quick: { type: "boolean", default: false },
     reps: { type: "string" },
@@ -30,7 +34,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`usage: pnpm bench [-- --quick] [--reps N] [--only SCENARIO,...] [--servers SERVER,...] [--profile] [--budget-min M] [--out NAME]
+  console.log(`usage: pnpm bench [--quick] [--reps N] [--only SCENARIO,...] [--servers SERVER,...] [--profile] [--heap-snapshots] [--budget-min M] [--out NAME]
 scenarios: ${scenarios.map((s) => s.id).join(", ")}
 servers:   ${Object.keys(servers).join(", ")}
 --profile  runs the Node servers under node --cpu-prof (profiles in bench/results/profiles/)
@@ -160,7 +164,7 @@ for (const scenario of scenarios) {
   console.log(`  (${Math.round((Date.now() - scenarioStarted) / 1000)} s)`);
 }
 
-const command = `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).join(" ")}` : ""}`;
+const command = `pnpm bench${argv.length > 0 ? ` ${argv.join(" ")}` : ""}`;
 const meta = {
   command,
   date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),

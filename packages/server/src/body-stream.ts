@@ -25,7 +25,8 @@ export class BodyStream implements AsyncIterable<Uint8Array>, AsyncIterator<Uint
   #head = 0;
   #bytes = 0;
   #ended = false;
-  #error: Error = new Error("unused");
+  /** Set by `fail` (never an Error made up front: capturing a stack per message is costly). */
+  #error: Error | undefined;
   #failed = false;
   #abandoned = false;
   #iterating = false;
@@ -115,7 +116,7 @@ export class BodyStream implements AsyncIterable<Uint8Array>, AsyncIterator<Uint
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
-    if (this.#failed) return Promise.reject(this.#error);
+    if (this.#failed) return Promise.reject(this.#error ?? new BodyAbortedError("the message was refused"));
     if (this.#head < this.#queue.length) {
       const value = this.#queue[this.#head]!;
       this.#queue[this.#head] = EMPTY;

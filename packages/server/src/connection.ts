@@ -112,7 +112,8 @@ export class Connection {
   readonly #options: ResolvedOptions;
   /** Made on first use: an AbortSignal costs about 1 KiB, and most connections never need one. */
   #abort: AbortController | undefined;
-  #abortReason: ConnectionAbortedError | undefined;
+  /** Why the connection ended; the error object is made only if someone holds the signal (a stack trace per connection is costly). */
+  #abortReason: "disconnect" | "timeout" | "shutdown" | undefined;
   readonly #ctx: HookContext = new ConnectionContext(this);
   readonly #openedAt = Date.now();
 
@@ -165,15 +166,15 @@ export class Connection {
   get signal(): AbortSignal {
     if (this.#abort === undefined) {
       this.#abort = new AbortController();
-      if (this.#abortReason !== undefined) this.#abort.abort(this.#abortReason);
+      if (this.#abortReason !== undefined) this.#abort.abort(new ConnectionAbortedError(this.#abortReason));
     }
     return this.#abort.signal;
   }
 
   #abortWith(reason: "disconnect" | "timeout" | "shutdown"): void {
     if (this.#abortReason !== undefined) return;
-    this.#abortReason = new ConnectionAbortedError(reason);
-    this.#abort?.abort(this.#abortReason);
+    this.#abortReason = reason;
+    this.#abort?.abort(new ConnectionAbortedError(reason));
   }
 
   get finished(): boolean {

@@ -683,6 +683,9 @@ export class Connection {
     // A reset during the handshake can reach only the plain socket: end the upgrade then, not at its timeout.
     const onPlainClose = (): void => this.destroy();
     plain.once("close", onPlainClose);
+    // Node's TLS layer ignores an EOF or a reset during the handshake on a half-open socket (the
+    // connection would linger until the handshake timeout): no half-open until the handshake is done.
+    plain.allowHalfOpen = false;
     const timeout = this.#options.tlsHandshakeTimeoutMs;
     upgradeSocket(plain, store, { ...(timeout === undefined ? {} : { handshakeTimeoutMs: timeout }), signal: this.signal }).then(
       (secure: TLSSocket) => {
@@ -691,6 +694,7 @@ export class Connection {
           secure.destroy();
           return;
         }
+        secure.allowHalfOpen = true;
         this.socket = secure;
         this.#attach(secure);
         const info = describeTls(secure, false);

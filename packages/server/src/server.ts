@@ -221,6 +221,8 @@ export class SmtpServer {
     let tls: TlsInfo | undefined;
     if (implicitTls) {
       socket.off("close", onEarlyClose);
+      // See Connection's STARTTLS: an EOF or reset during the handshake is seen only without half-open.
+      socket.allowHalfOpen = false;
       try {
         const secure = await upgradeSocket(socket, this.tls!, {
           ...(o.tlsHandshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: o.tlsHandshakeTimeoutMs }),
@@ -229,6 +231,7 @@ export class SmtpServer {
         });
         initial = undefined;
         socket.off("error", ignore);
+        secure.allowHalfOpen = true;
         connection.socket = secure;
         secure.on("close", onEarlyClose);
         secure.on("error", ignore);

@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { DaemonExit } from "../src/exit-codes.js";
 import { hashPasswordCommand } from "../src/hash-password-command.js";
 import { main } from "../src/main.js";
 import { parseHash, verifyPassword } from "../src/password-hash.js";
+import { tempDir } from "./support/temp-dir.js";
 
 function io(input = "") {
   const stdin = new PassThrough();
@@ -104,7 +104,7 @@ describe("main: exit codes and output", () => {
     const c = io();
     expect(await main(["--config", "/nonexistent/lmaild.json"], c.io)).toBe(66);
     expect(c.err()).toMatch(/cannot read config file/);
-    const dir = await mkdtemp(path.join(tmpdir(), "lmaild-cli-"));
+    const dir = await tempDir("lmaild-cli-");
     await writeFile(path.join(dir, "bad.json"), "{ listen: nope }");
     await writeFile(path.join(dir, "typo.json"), JSON.stringify({ lissten: "127.0.0.1:25" }));
     const d = io();

@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { Handler, HookContext } from "@lmail/session";
@@ -8,6 +7,7 @@ import { resolveConfig } from "../src/config.js";
 import { bindHooks, clientKey, createHandler, mailboxPath } from "../src/handler.js";
 import { createLogger } from "../src/logger.js";
 import { DaemonMetrics } from "../src/metrics.js";
+import { tempDir } from "./support/temp-dir.js";
 
 describe("assembly helpers", () => {
   it("clientKey counts an IPv4-mapped IPv6 address as its IPv4 address (per-address AUTH limits)", () => {
@@ -45,7 +45,7 @@ describe("createHandler: policy, routing and delivery without sockets", () => {
   const ctx = { session, signal: new AbortController().signal } as HookContext;
 
   async function setup(mailboxes: Map<string, Set<string>> = new Map()) {
-    const root = await mkdtemp(path.join(tmpdir(), "lmaild-handler-"));
+    const root = await tempDir("lmaild-handler-");
     const config = resolveConfig({ flags: { maildir: root, domain: ["localhost", "example.test"] } });
     const records: Record<string, unknown>[] = [];
     const logger = createLogger({ format: "json", level: "info", destination: { write: (s: string) => void records.push(JSON.parse(s) as Record<string, unknown>) } });

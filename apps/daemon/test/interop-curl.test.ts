@@ -2,13 +2,13 @@
  * Interop with curl's SMTP client: smtp:// in plain text, smtp:// with --ssl-reqd (STARTTLS) and
  * smtps:// (implicit TLS). Files compared byte for byte with what curl uploaded.
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFixture, type Fixture } from "./support/fixture.js";
 import { runCommand } from "./support/lmaild.js";
 import { delivered, splitTrace, stored } from "./support/maildir.js";
+import { tempDir } from "./support/temp-dir.js";
 
 let fixture: Fixture;
 beforeAll(async () => {
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 async function curl(url: string, mailbox: string, extra: readonly string[]): Promise<{ code: number | null; out: string; body: string }> {
   const body = `From: curl@remote.test\r\nTo: ${mailbox}@localhost\r\nSubject: curl ${mailbox}\r\n\r\nLine one\r\n.dot line\r\n..two dots\r\n`;
-  const dir = await mkdtemp(path.join(tmpdir(), "lmaild-curl-"));
+  const dir = await tempDir("lmaild-curl-");
   const file = path.join(dir, "message.eml");
   await writeFile(file, body);
   const r = await runCommand("curl", ["--silent", "--show-error", "--max-time", "20", url, "--mail-from", "curl@remote.test", "--mail-rcpt", `${mailbox}@localhost`, "--upload-file", file, ...extra]);

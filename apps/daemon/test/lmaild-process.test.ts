@@ -2,15 +2,15 @@
  * The real lmaild executable: command line, exit codes, the "ready" line with the bound
  * addresses, signals, metrics, and the recipient policy as a client sees it over SMTP.
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFixture, type Fixture } from "./support/fixture.js";
 import { runLmaild, startLmaild } from "./support/lmaild.js";
 import { delivered } from "./support/maildir.js";
 import { SmtpDialog } from "./support/smtp-dialog.js";
+import { tempDir } from "./support/temp-dir.js";
 
 describe("lmaild executable: command line and exit codes", () => {
   it("--help lists every flag and exits 0; --version prints the version", async () => {
@@ -30,7 +30,7 @@ describe("lmaild executable: command line and exit codes", () => {
   it("exits 64 on a bad flag and 78 on a bad config, naming the key, before listening", async () => {
     const bad = await runLmaild(["--bogus"]);
     expect(bad.code).toBe(64);
-    const dir = await mkdtemp(path.join(tmpdir(), "lmaild-cfg-"));
+    const dir = await tempDir("lmaild-cfg-");
     const file = path.join(dir, "lmaild.json");
     await writeFile(file, JSON.stringify({ listen: ["127.0.0.1:0"], maxRecipients: 0 }));
     const config = await runLmaild(["--config", file]);
@@ -50,7 +50,7 @@ describe("lmaild executable: command line and exit codes", () => {
   });
 
   it("reads a config file: every key works there (listen, maildir, domain, mailbox, metrics)", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "lmaild-cfg-"));
+    const dir = await tempDir("lmaild-cfg-");
     await writeFile(path.join(dir, "lmaild.json"), JSON.stringify({ listen: "127.0.0.1:0", maildir: "mail", domain: ["example.test"], mailbox: ["info@example.test"], metrics: "127.0.0.1:0", logLevel: "debug" }));
     const daemon = await startLmaild(["--config", path.join(dir, "lmaild.json")], { cwd: "/" });
     try {

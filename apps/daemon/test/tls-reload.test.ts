@@ -128,9 +128,9 @@ describe("TLS certificate files and SIGHUP reload", () => {
 
   it("a missing certificate file stops lmaild at start with exit code 66; a bad one with 78", async () => {
     const missing = await runLmaild(["--listen", "127.0.0.1:0", "--tls-cert", path.join(dir, "nope.crt"), "--tls-key", path.join(dir, "nope.key")], { cwd: dir });
-    expect(missing.code).toBe(66);
+    expect(missing.code, missing.stderr).toBe(66);
     expect(missing.stderr).toMatch(/tlsCert/);
     const bad = await runLmaild(["--listen", "127.0.0.1:0", "--tls-cert", path.join(dir, "live.crt"), "--tls-key", path.join(dir, "live.key")], { cwd: dir });
-    expect(bad.code).toBe(78);
+    expect(bad.code, bad.stderr).toBe(78);
   });
 });

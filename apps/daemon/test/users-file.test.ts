@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "../src/password-hash.js";
 import { loadUsers, parseUsers, UsersFileError } from "../src/users-file.js";
+import { tempDir } from "./support/temp-dir.js";
 
 describe("users file: user:HASH lines", () => {
   it("reads users, skipping blank lines and # comments", async () => {
@@ -23,7 +23,7 @@ describe("users file: user:HASH lines", () => {
   });
 
   it("loads from a file and reports an unreadable one", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "lmaild-users-"));
+    const dir = await tempDir("lmaild-users-");
     const file = path.join(dir, "users");
     await writeFile(file, `alice:${await hashPassword("pw", { ln: 10, r: 8, p: 1 })}\n`);
     expect((await loadUsers(file)).has("alice")).toBe(true);

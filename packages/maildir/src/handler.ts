@@ -59,6 +59,9 @@ export function maildirHandler(options: MaildirHandlerOptions): Handler {
   return {
     async rcpt(recipient: Recipient, envelope: Envelope, ctx: HookContext): Promise<HookReply> {
       const dest = await options.route(recipient, envelope, ctx.session);
+      // The client left while route() ran: `close` may already have forgotten this session, so
+      // remember nothing (a route stored now would never be freed).
+      if (ctx.signal.aborted) return undefined;
       if (dest === undefined) return unknownRecipientReply;
       let known = routes.get(ctx.session.id);
       if (known === undefined) {

@@ -90,6 +90,33 @@ describe("maildirHandler: decided at RCPT", () => {
 });
 
 describe("maildirHandler: routes decided once", () => {
+  it("remembers nothing when the client left while an async route() ran (no per-session leak)", async () => {
+    const root = await tempDir();
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handler = maildirHandler({
+      route: async () => {
+        calls += 1;
+        if (calls === 1) await gate;
+        return root;
+      },
+    });
+    const controller = new AbortController();
+    const ctx: HookContext = { session: context("smtp").session, signal: controller.signal };
+    const pending = handler.rcpt!(recipient("a@x.example"), envelope("s@example.org", []), ctx);
+    // The server on a reset: the signal fires, then reset and close run while route() still waits.
+    controller.abort();
+    await handler.reset!(ctx);
+    await handler.close!(ctx);
+    release();
+    await pending;
+    // Nothing was stored for the closed session: the data hook (same id) has to route again.
+    const message: IncomingMessage = { session: ctx.session, envelope: envelope("s@example.org", ["a@x.example"]), headers: [], body: chunked(body) };
+    expect(await handler.data!(message, context("smtp"))).toBeUndefined();
+    expect(calls).toBe(2);
+  });
+
   it("calls route() once per recipient: at RCPT, not again at DATA", async () => {
     const root = await tempDir();
     const seen: string[] = [];

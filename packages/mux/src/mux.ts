@@ -99,6 +99,8 @@ export class Mux implements Handler {
   readonly #onHandlerError: (error: unknown, context: HandlerErrorContext) => void;
   /** Routing decisions of the transaction in progress, by connection id. */
   readonly #transactions = new Map<string, Decision[]>();
+  /** Per connection: every handler a recipient was routed to, so that `close` reaches them all. */
+  readonly #routed = new Map<string, Set<Handler>>();
 
   connect?: NonNullable<Handler["connect"]>;
   helo?: NonNullable<Handler["helo"]>;
@@ -167,6 +169,9 @@ export class Mux implements Handler {
       this.#transactions.set(id, decisions);
     }
     const handler = this.route(recipient, envelope, ctx.session);
+    let routed = this.#routed.get(id);
+    if (routed === undefined) this.#routed.set(id, (routed = new Set()));
+    routed.add(handler);
     let answer: HookReply;
     if (handler.rcpt !== undefined) {
       const mine = decisions.filter((d) => d.handler === handler).map((d) => d.recipient);
@@ -249,9 +254,17 @@ export class Mux implements Handler {
     }
   }
 
+  /** The connection closed: every handler routed to on it, and `options.session`, get `close`. */
   async close(ctx: HookContext): Promise<void> {
-    this.#transactions.delete(ctx.session.id);
-    await this.#session?.close?.(ctx);
+    const id = ctx.session.id;
+    const handlers = new Set<Handler>(this.#routed.get(id));
+    this.#transactions.delete(id);
+    this.#routed.delete(id);
+    if (this.#session !== undefined) handlers.add(this.#session);
+    const results = await Promise.allSettled([...handlers].map(async (h) => h.close?.(ctx)));
+    for (const result of results) {
+      if (result.status === "rejected") throw result.reason;
+    }
   }
 
   /**

@@ -171,3 +171,23 @@ describe("connection-level hooks go to options.session", () => {
     expect(received).toEqual(["second", "first"]);
   });
 });
+
+describe("close reaches every routed handler", () => {
+  it("calls close on the handlers recipients were routed to on the connection, and on options.session", async () => {
+    const closed: string[] = [];
+    const a: Handler = { rcpt: () => undefined, close: () => void closed.push("a") };
+    const b: Handler = { rcpt: () => undefined, close: () => void closed.push("b") };
+    const idle: Handler = { close: () => void closed.push("idle") };
+    const session: Handler = { close: () => void closed.push("session") };
+    const mux = new Mux({ session }).domain("a.example", a).domain("b.example", b).domain("idle.example", idle);
+    const ctx = context();
+    await mux.rcpt(recipient("x@a.example"), envelope([]), ctx);
+    await mux.rcpt(recipient("y@b.example"), envelope(["x@a.example"]), ctx);
+    await mux.close(ctx);
+    expect(closed.sort()).toEqual(["a", "b", "session"]);
+    closed.length = 0;
+    await mux.close(ctx); // a second close of the same connection reaches only options.session
+    expect(closed).toEqual(["session"]);
+  });
+});
+

@@ -80,13 +80,24 @@ export function wrapText(text: string, budget: number): string[] {
 export function formatReply(r: Reply, options: FormatOptions = {}): string {
   const prefix = options.enhancedStatusCodes !== false && r.enhanced !== undefined ? `${r.enhanced} ` : "";
   const budget = MAX_REPLY_LINE_BYTES - 4 - prefix.length - 2;
-  const lines = r.lines.flatMap((line) => wrapText(neutraliseText(line), budget));
-  let out = "";
-  for (let i = 0; i < lines.length; i++) {
-    const text = lines[i] ?? "";
-    const sep = i === lines.length - 1 ? " " : "-";
-    out += `${r.code}${sep}${prefix}${text}`.trimEnd() + "\r\n";
+  const source = r.lines;
+  // A line of at most budget/3 UTF-16 units fits in budget octets (3 octets per unit at most):
+  // such lines, the usual case, need no wrapping and skip the per-code-point scan.
+  let short = true;
+  for (const line of source) {
+    if (line.length * 3 > budget) {
+      short = false;
+      break;
+    }
   }
+  const lines = short ? source : source.flatMap((line) => wrapText(neutraliseText(line), budget));
+  const head = `${String(r.code)}-${prefix}`;
+  const last = lines.length - 1;
+  if (last < 0) return "";
+  let out = "";
+  for (let i = 0; i < last; i++) out += `${head}${short ? neutraliseText(lines[i]!) : lines[i]!}`.trimEnd() + "\r\n";
+  const text = lines[last] ?? "";
+  out += `${String(r.code)} ${prefix}${short ? neutraliseText(text) : text}`.trimEnd() + "\r\n";
   return out;
 }
 

@@ -146,7 +146,8 @@ export function parseMailParameters(
     if (seen.has(keyword)) return { ok: false, reply: withText(ParserReplies.duplicateParameter, `Duplicate parameter ${keyword}`) };
     seen.add(keyword);
   }
-  return { ok: true, params: Object.freeze({ ...out, raw: Object.freeze(s.params) }) };
+  // Object.assign, not a spread: V8 takes a slow path for `{ ...out, raw }` (µs per command).
+  return { ok: true, params: Object.freeze(Object.assign(out, { raw: Object.freeze(s.params) })) };
 }
 
 const CONDITIONS: ReadonlySet<string> = new Set(["SUCCESS", "FAILURE", "DELAY"]);
@@ -202,5 +203,6 @@ export function parseRcptParameters(
     if (seen.has(keyword)) return { ok: false, reply: withText(ParserReplies.duplicateParameter, `Duplicate parameter ${keyword}`) };
     seen.add(keyword);
   }
-  return { ok: true, params: Object.freeze({ ...out, raw: Object.freeze(s.params) }) };
+  // Object.assign, not a spread: V8 takes a slow path for `{ ...out, raw }` (µs per command).
+  return { ok: true, params: Object.freeze(Object.assign(out, { raw: Object.freeze(s.params) })) };
 }

@@ -192,16 +192,17 @@ export class Connection {
    */
   start(connection: ConnectionInfo, starttls: boolean, initial: Uint8Array | undefined): void {
     const o = this.#options;
-    const { auth, ...settings } = o.session;
     const hasAuth = typeof o.handler.auth === "function";
-    this.#session = new SmtpSession({
-      ...settings,
-      hostname: o.hostname,
-      connection,
-      protocol: o.protocol,
-      starttls,
-      auth: hasAuth ? (auth ?? true) : false,
-    });
+    // Object.assign, not `{ ...settings, more }`: V8 takes a slow path for such a spread (µs per connection).
+    this.#session = new SmtpSession(
+      Object.assign({}, o.session, {
+        hostname: o.hostname,
+        connection,
+        protocol: o.protocol,
+        starttls,
+        auth: hasAuth ? (o.session.auth ?? true) : false,
+      }),
+    );
     this.#attach(this.socket);
     if (connectionChannel.hasSubscribers) {
       connectionChannel.publish({

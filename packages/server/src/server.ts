@@ -251,15 +251,11 @@ export class SmtpServer {
       if (connection.finished) return;
     }
 
-    const info: ConnectionInfo = {
-      id: connection.id,
-      remoteAddress,
-      remotePort,
-      localAddress,
-      localPort,
-      ...(remoteHostname === undefined ? {} : { remoteHostname }),
-      ...(tls === undefined ? {} : { tls }),
-    };
+    const fields: { -readonly [K in keyof ConnectionInfo]: ConnectionInfo[K] } = { id: connection.id, remoteAddress, remotePort, localAddress, localPort };
+    // Set only when known (no key holding undefined), without the object spreads V8 makes slow.
+    if (remoteHostname !== undefined) fields.remoteHostname = remoteHostname;
+    if (tls !== undefined) fields.tls = tls;
+    const info: ConnectionInfo = fields;
     const current = connection.socket;
     current.off("close", onEarlyClose);
     current.off("error", ignore);

@@ -134,7 +134,7 @@ function nonNegativeInteger(name: string, value: number): number {
 export function resolveOptions(o: SessionOptions): ResolvedOptions {
   if (typeof o.hostname !== "string" || o.hostname === "") throw new TypeError("hostname is required");
   const protocol = o.protocol ?? "smtp";
-  const limits = { ...defaultLimits, ...o.limits };
+  const limits: Required<SessionLimits> = Object.assign({}, defaultLimits, o.limits);
   for (const [name, value] of Object.entries(limits)) nonNegativeInteger(name, value);
   // the line framer needs room for at least one octet and CRLF
   if (limits.maxCommandLineBytes < 3 || limits.maxAuthLineBytes < 3) throw new RangeError("line limits must be at least 3 octets");

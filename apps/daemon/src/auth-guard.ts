@@ -18,6 +18,10 @@ export interface AuthGuardOptions {
   readonly failureWindowMs?: number;
   /** Client addresses tracked at most. Default 10000: bounds memory under a distributed attack (the oldest is forgotten first). */
   readonly maxTrackedAddresses?: number;
+  /** Password checks running at once, in all. Default 4 (libuv's thread pool): each scrypt check holds 32 MiB; further attempts wait their turn. */
+  readonly maxConcurrentChecks?: number;
+  /** Attempts waiting for a check, in all. Default 64: past it, AUTH gets 454 4.7.0 rather than an ever longer queue. */
+  readonly maxQueuedChecks?: number;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
   /** Sleep, for tests. Default node:timers/promises setTimeout (aborted by the signal). */
@@ -47,6 +51,12 @@ export class AuthGuard {
   readonly #sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
   /** Failure times per client address, oldest address first (Map keeps insertion order). */
   readonly #failures = new Map<string, number[]>();
+  /** Checks running now, per client address: counted against the limit before they finish. */
+  readonly #running = new Map<string, number>();
+  #checking = 0;
+  readonly #queue: (() => void)[] = [];
+  readonly #maxConcurrent: number;
+  readonly #maxQueued: number;
   /** Checked for unknown users, so that they cost as much time as known ones. */
   #decoy: Promise<ParsedHash> | undefined;
 
@@ -56,6 +66,8 @@ export class AuthGuard {
     this.#maxFailures = options.maxFailuresPerAddress ?? 10;
     this.#windowMs = options.failureWindowMs ?? 15 * 60 * 1000;
     this.#maxTracked = options.maxTrackedAddresses ?? 10_000;
+    this.#maxConcurrent = options.maxConcurrentChecks ?? 4;
+    this.#maxQueued = options.maxQueuedChecks ?? 64;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal }));
   }
@@ -72,18 +84,49 @@ export class AuthGuard {
 
   /** Check one AUTH attempt from `address`. Resolves after the failure delay when it fails. */
   async check(attempt: AuthAttempt, address: string, signal?: AbortSignal): Promise<AuthResult> {
-    if (this.#recent(address).length >= this.#maxFailures) {
+    // Attempts still running count against the limit, so concurrent guesses cannot pass it.
+    const running = this.#running.get(address) ?? 0;
+    if (this.#recent(address).length + running >= this.#maxFailures || this.#queue.length >= this.#maxQueued) {
       return { ok: false, reply: authRateLimited, reason: "rate-limited" };
     }
-    const stored = this.#users.get(attempt.username);
+    this.#running.set(address, running + 1);
+    let ok: boolean;
+    let stored: ParsedHash | undefined;
+    try {
+      await this.#slot();
+      try {
+        stored = this.#users.get(attempt.username);
+        ok = await verifyPassword(attempt.password, stored ?? (await this.#decoyHash()));
+      } finally {
+        this.#release();
+      }
+    } finally {
+      const left = (this.#running.get(address) ?? 1) - 1;
+      if (left === 0) this.#running.delete(address);
+      else this.#running.set(address, left);
+    }
     // An authorization identity other than the user itself would be a proxy login: not supported.
     const authzOk = attempt.authorizationId === undefined || attempt.authorizationId === "" || attempt.authorizationId === attempt.username;
-    const ok = await verifyPassword(attempt.password, stored ?? (await this.#decoyHash()));
     if (ok && stored !== undefined && authzOk) return { ok: true, user: attempt.username };
     this.#recordFailure(address);
     // A client that disconnects during the delay aborts it: the failure is counted all the same.
     await this.#sleep(this.#failureDelayMs, signal).catch(() => undefined);
     return { ok: false, reply: authInvalid, reason: "invalid" };
+  }
+
+  /** Wait for one of the `maxConcurrentChecks` places. */
+  #slot(): Promise<void> {
+    if (this.#checking < this.#maxConcurrent) {
+      this.#checking += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#queue.push(resolve)); // the place passes on in #release
+  }
+
+  #release(): void {
+    const next = this.#queue.shift();
+    if (next !== undefined) next();
+    else this.#checking -= 1;
   }
 
   #recent(address: string): number[] {

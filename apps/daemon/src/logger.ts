@@ -12,7 +12,9 @@ const levelNames: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO
 const omitted = new Set(["level", "time", "msg", "pid", "hostname"]);
 
 function formatValue(value: unknown): string {
-  if (typeof value === "string") return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  // Bare only when safe: no white space, quote, '=' or control character (a client-supplied
+  // name with ESC or BEL would otherwise reach the terminal raw); JSON escapes everything else.
+  if (typeof value === "string") return /^[^\s"=\p{Cc}]+$/u.test(value) ? value : JSON.stringify(value);
   return JSON.stringify(value) ?? "undefined";
 }
 

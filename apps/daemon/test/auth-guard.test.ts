@@ -54,6 +54,24 @@ describe("AUTH checks (RFC 4954 §6): delayed failures, rate limit per client ad
     expect(await guard.check({ username: "alice", password: "right" }, "192.0.2.1")).toEqual({ ok: true, user: "alice" });
   });
 
+  it("counts attempts still running: concurrent guesses from one address cannot pass the limit", async () => {
+    const h = harness({ maxFailuresPerAddress: 3 });
+    const guard = new AuthGuard(await users(), { ...h.options, maxConcurrentChecks: 100 });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => guard.check({ username: "alice", password: `guess${String(i)}` }, "192.0.2.1")));
+    expect(results.filter((r) => !r.ok && r.reason === "invalid")).toHaveLength(3);
+    expect(results.filter((r) => !r.ok && r.reason === "rate-limited")).toHaveLength(17);
+  });
+
+  it("runs at most maxConcurrentChecks password checks at once; others wait their turn, and past maxQueuedChecks get 454 4.7.0", async () => {
+    const guard = new AuthGuard(await users(), { ...harness().options, maxConcurrentChecks: 1, maxQueuedChecks: 2 });
+    const addresses = ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"];
+    const results = await Promise.all(addresses.map((a) => guard.check({ username: "alice", password: "right" }, a)));
+    // one runs, two wait and then run, the fourth finds the queue full
+    expect(results.slice(0, 3)).toEqual([0, 1, 2].map(() => ({ ok: true, user: "alice" })));
+    expect(results[3]).toMatchObject({ ok: false, reason: "rate-limited", reply: { code: 454, enhanced: "4.7.0" } });
+    expect(await guard.check({ username: "alice", password: "right" }, "192.0.2.5")).toEqual({ ok: true, user: "alice" });
+  });
+
   it("bounds the number of addresses it remembers", async () => {
     const h = harness();
     const guard = new AuthGuard(await users(), { ...h.options, maxTrackedAddresses: 2 });

@@ -26,6 +26,12 @@ describe("logs: pino JSON lines, or pretty", () => {
     expect(c.lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}tls handshake failed client=127\.0\.0\.1:5000 recipients=\["a@b"\] note="two words"\n$/);
   });
 
+  it("pretty never writes a control character raw: a client-chosen name with ESC or BEL is quoted and escaped", () => {
+    const line = formatPretty(JSON.stringify({ level: 30, time: 0, msg: "auth", user: "\u001b]0;pwned\u0007x" }));
+    expect([...line.slice(0, -1)].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)).toBe(false);
+    expect(line).toContain('user="\\u001b]0;pwned\\u0007x"');
+  });
+
   it("pretty passes through a line that is not JSON", () => {
     expect(formatPretty("plain")).toBe("plain\n");
   });

@@ -3,7 +3,7 @@
  * 451 4.3.0 (published on the error channel, never shown to the client). Hooks that answer
  * synchronously cost no promise.
  */
-import { isSmtpError, reply, type Reply } from "@lmail/codes";
+import { isEnhancedCode, isReplyCode, isSmtpError, reply, type Reply } from "@lmail/codes";
 import { publishError } from "./channels.js";
 
 /** The reply for a hook that failed with something other than an `SmtpError`. */
@@ -11,7 +11,7 @@ export const LOCAL_ERROR: Reply = reply(451, "4.3.0", "Requested action aborted:
 
 /** The reply a thrown value stands for, publishing non-SMTP errors. */
 export function replyForError(error: unknown, where: string, id: string): Reply {
-  if (isSmtpError(error)) return error.reply;
+  if (isSmtpError(error) && isReply(error.reply)) return error.reply;
   publishError({ id, where, error });
   return LOCAL_ERROR;
 }
@@ -24,12 +24,20 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/**
+ * A well-formed reply: an SMTP code, text lines, and an enhanced code (if any) of the right form
+ * and class. Replies made with `reply()` always are; a hand-built object is checked here, since
+ * the formatter trusts the enhanced code (text is neutralised, but "2.0.0\r\n550" must not pass).
+ */
 function isReply(value: unknown): value is Reply {
+  if (typeof value !== "object" || value === null) return false;
+  const { code, lines, enhanced } = value as Partial<Reply>;
   return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as Reply).code === "number" &&
-    Array.isArray((value as Reply).lines)
+    typeof code === "number" &&
+    isReplyCode(code) &&
+    Array.isArray(lines) &&
+    lines.every((line) => typeof line === "string") &&
+    (enhanced === undefined || (typeof enhanced === "string" && isEnhancedCode(enhanced) && Number(enhanced[0]) === Math.floor(code / 100)))
   );
 }
 

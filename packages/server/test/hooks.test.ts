@@ -333,6 +333,17 @@ describe("handler bugs never break the session", () => {
     }
   });
 
+  it("a hand-built reply with a forged enhanced code cannot inject a reply line: 451 4.3.0 instead", async () => {
+    const forged = { code: 250, enhanced: "2.0.0\r\n550", lines: ["a"] } as never;
+    const port = await serve({ mail: () => forged });
+    const c = await Client.connect(port);
+    await c.reply();
+    await c.command("EHLO x");
+    expect(await c.command("MAIL FROM:<a@x.org>")).toBe("451 4.3.0 Requested action aborted: local error in processing\r\n");
+    expect(await c.command("NOOP")).toMatch(/^250/);
+    c.close();
+  });
+
   it("LMTP: a reply list of the wrong length becomes 451 4.3.0 for every recipient", async () => {
     const port = await serve({ data: () => [undefined] }, { protocol: "lmtp" });
     const c = await Client.connect(port);

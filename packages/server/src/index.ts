@@ -88,7 +88,9 @@ export {
 } from "@lmail/tls";
 
 // @lmail/mux: routing recipients to handlers
-export { Mux, nullHandler, rejectingHandler, UNKNOWN_RECIPIENT, FanOut, type MuxOptions, type RoutePredicate, type FanOutOptions } from "@lmail/mux";
+export { Mux, nullHandler, rejectingHandler, UNKNOWN_RECIPIENT, FanOut, type MuxOptions, type RoutePredicate, type FanOutOptions, type Spill, type SpillFactory } from "@lmail/mux";
+// the file-backed spill for a Mux whose handlers read at different speeds (Node only)
+export { fileSpill, type FileSpillOptions } from "@lmail/mux/node";
 
 // @lmail/maildir: crash-safe Maildir delivery
 export {

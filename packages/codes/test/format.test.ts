@@ -74,6 +74,22 @@ describe("reply formatting (RFC 5321 §4.2, §4.5.3.1.5; RFC 2034)", () => {
     );
   });
 
+  it("the short-line fast path gives the same text as wrapping every line", () => {
+    // The formatting before the fast path existed: every line neutralised and wrapped.
+    const reference = (r: ReturnType<typeof reply>, enhanced: boolean): string => {
+      const prefix = enhanced && r.enhanced !== undefined ? `${r.enhanced} ` : "";
+      const lines = r.lines.flatMap((line) => wrapText(neutraliseText(line), MAX_REPLY_LINE_BYTES - 4 - prefix.length - 2));
+      return lines.map((text, i) => `${r.code}${i === lines.length - 1 ? " " : "-"}${prefix}${text}`.trimEnd() + "\r\n").join("");
+    };
+    const line = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "grapheme", maxLength: 200 }), fc.string({ unit: "binary", maxLength: 170 }));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 5 }), fc.boolean(), (lines, enhanced) => {
+        const r = reply(250, "2.1.0", lines);
+        expect(formatReply(r, { enhancedStatusCodes: enhanced })).toBe(reference(r, enhanced));
+      }),
+    );
+  });
+
   it("wrapText refuses a budget too small for one code point", () => {
     expect(() => wrapText("abc", 3)).toThrow(RangeError);
     expect(wrapText("ab cd ef", 5)).toEqual(["ab cd", "ef"]);

@@ -512,7 +512,7 @@ export class Connection {
   #startDataHook(tx: Transaction, headers: readonly HeaderField[]): void {
     const chunks = tx.headerChunks!;
     tx.headerChunks = undefined;
-    const body = new BodyStream(this.#options.bodyHighWaterMarkBytes, this.#wantMore);
+    const body = new BodyStream(this.#options.bodyHighWaterMarkBytes, (this.#wantMore ??= () => this.#wantMoreNow()));
     tx.body = body;
     const session = this.#session!;
     const info = session.info;
@@ -572,11 +572,14 @@ export class Connection {
 
   #pendingSettle: Transaction | undefined;
 
-  readonly #wantMore = (): void => {
+  /** Made with the first message body: an idle connection holds no closure for it. */
+  #wantMore: (() => void) | undefined;
+
+  #wantMoreNow(): void {
     if (!this.#bodyFull) return;
     this.#bodyFull = false;
     if (!this.#pumping) queueMicrotask(() => this.#pump());
-  };
+  }
 
   #dataEnd(envelope: Envelope, bytes: number): void {
     const tx = this.#tx;

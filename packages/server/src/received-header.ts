@@ -17,6 +17,19 @@ export function formatRfc5322Date(date: Date): string {
   );
 }
 
+// The date of the current second, formatted once per second rather than once per message.
+let nowSecond = NaN;
+let nowText = "";
+function formatNow(): string {
+  const ms = Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second !== nowSecond) {
+    nowText = formatRfc5322Date(new Date(ms));
+    nowSecond = second;
+  }
+  return nowText;
+}
+
 /** The RFC 3848 / RFC 6531 "with" keyword for a session: SMTP, ESMTP, ESMTPS, ESMTPSA, LMTP, UTF8SMTPS … */
 export function withProtocol(session: SessionInfo, envelope: Envelope): string {
   const suffix = (session.tls !== undefined ? "S" : "") + (session.user !== undefined ? "A" : "");
@@ -52,7 +65,6 @@ export interface ReceivedOptions {
  */
 export function formatReceived(options: ReceivedOptions): string {
   const { session, envelope, hostname } = options;
-  const date = options.date ?? new Date();
   const helo = session.heloName !== undefined ? clean(session.heloName) : "unknown";
   const remote = session.remoteHostname !== undefined ? `${clean(session.remoteHostname)} ` : "";
   let out = `Received: from ${helo} (${remote}${addressLiteral(session.remoteAddress)})\r\n`;
@@ -63,6 +75,6 @@ export function formatReceived(options: ReceivedOptions): string {
   const only = envelope.recipients.length === 1 ? envelope.recipients[0] : undefined;
   if (only !== undefined) out += `\tfor <${clean(only.address.raw)}>;\r\n`;
   else out = out.slice(0, -2) + ";\r\n";
-  out += `\t${formatRfc5322Date(date)}\r\n`;
+  out += `\t${options.date === undefined ? formatNow() : formatRfc5322Date(options.date)}\r\n`;
   return out;
 }

@@ -65,20 +65,31 @@ const encodedWithEnhanced = new WeakMap<Reply, Uint8Array>();
 const ascii = new TextEncoder();
 
 /**
- * Replies whose text is made from the options alone (greeting, HELO, QUIT), built once per text
- * so that the byte caches above hit for them too: a new connection per message otherwise formats
- * and encodes each of them again. Bounded: a process serves a handful of hostnames.
+ * Replies whose text is made from the options alone (greeting, HELO, QUIT), built once per
+ * hostname so that the byte caches above hit for them too: a new connection per message otherwise
+ * formats and encodes each of them again. Keyed by the hostname string itself (no key to build and
+ * hash per connection). Bounded: a process serves a handful of hostnames.
  */
-const textReplies = new Map<string, Reply>();
-function textReply(code: 220 | 221 | 250, enhanced: "2.0.0" | undefined, text: string): Reply {
-  const key = `${String(code)} ${text}`;
-  let r = textReplies.get(key);
-  if (r === undefined) {
-    r = reply(code, enhanced, text);
-    if (textReplies.size >= 64) textReplies.clear();
-    textReplies.set(key, r);
+interface HostReplies {
+  readonly greetingText: string;
+  readonly greeting: Reply;
+  readonly helo: Reply;
+  readonly quit: Reply;
+}
+const hostReplies = new Map<string, HostReplies>();
+function repliesFor(hostname: string, greetingText: string): HostReplies {
+  let h = hostReplies.get(hostname);
+  if (h === undefined || h.greetingText !== greetingText) {
+    h = {
+      greetingText,
+      greeting: reply(220, undefined, `${hostname} ${greetingText}`),
+      helo: reply(250, undefined, hostname),
+      quit: reply(221, "2.0.0", `${hostname} closing connection`),
+    };
+    if (hostReplies.size >= 64) hostReplies.clear();
+    hostReplies.set(hostname, h);
   }
-  return r;
+  return h;
 }
 
 /** Thrown when the caller misuses the API (never for anything a peer does). */
@@ -493,7 +504,7 @@ export class SmtpSession {
         return this.#junkReply(Replies.help);
       case "quit":
         this.#resetTransaction();
-        this.#send(textReply(221, "2.0.0", `${this.#o.hostname} closing connection`));
+        this.#send(repliesFor(this.#o.hostname, this.#o.greetingText).quit);
         this.#close("quit");
         return "ok";
       case "starttls":
@@ -537,7 +548,7 @@ export class SmtpSession {
     this.#helo = { verb, name };
     this.#info = undefined;
     // The app's positive reply keeps the session's own: the keyword list must match what it does.
-    if (verb === "HELO") this.#sendPlain(textReply(250, undefined, this.#o.hostname));
+    if (verb === "HELO") this.#sendPlain(repliesFor(this.#o.hostname, this.#o.greetingText).helo);
     else this.#out.push(encodeReply(ehloReply(this.#o, this.#ehloState(), name), { enhancedStatusCodes: false }));
     this.#go(step, "ok");
   }
@@ -844,7 +855,7 @@ export class SmtpSession {
       this.#close("early-talker");
       return;
     }
-    this.#sendPlain(r ?? textReply(220, undefined, `${this.#o.hostname} ${this.#o.greetingText}`));
+    this.#sendPlain(r ?? repliesFor(this.#o.hostname, this.#o.greetingText).greeting);
     this.#go(step, "ok");
   }
 

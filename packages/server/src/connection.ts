@@ -264,7 +264,7 @@ export class Connection {
 
   static readonly #onError = function (this: Socket, error: Error & { code?: string }): void {
     // Resets and broken pipes are how clients leave; anything else is worth telling.
-    if (error.code !== "ECONNRESET" && error.code !== "EPIPE") publishError({ id: ownerOf(this).id, where: "socket", error });
+    if (!isPeerFault(error.code)) publishError({ id: ownerOf(this).id, where: "socket", error });
   };
 
   static readonly #onClose = function (this: Socket): void {
@@ -399,11 +399,18 @@ export class Connection {
       return;
     }
     this.#waiting = true;
-    result.then(
+    const settled = result.then(
       (value) => this.#settle(name, value),
       (error: unknown) => this.#settle(name, replyForError(error, name, this.id)),
     );
+    this.#inflight = settled;
+    void settled.then(() => {
+      if (this.#inflight === settled) this.#inflight = undefined;
+    });
   }
+
+  /** The decision hook still running, if any: `reset` and `close` wait for it when the client leaves. */
+  #inflight: PromiseLike<void> | undefined;
 
   /** Give the pending decision its answer: `respondAuth` for auth, nothing for reset, else `respond`. */
   #apply(name: HookName, value: unknown): void {
@@ -729,6 +736,9 @@ export class Connection {
     if (out === undefined || out.length === 0) return;
     if (replyChannel.hasSubscribers) replyChannel.publish({ id: this.id, text: textOf(out) });
     if (this.socket.destroyed) return;
+    // A reply answers a whole command, also one the session answered alone (NOOP, RSET, a syntax
+    // error): the wait for the next command starts now (RFC 5321 §4.5.3.2.7).
+    this.#progress = true;
     if (!this.socket.write(out)) this.#writeBlocked = true;
   }
 
@@ -792,8 +802,12 @@ export class Connection {
     const hooks: Promise<void>[] = [];
     const h = this.#options.handler;
     const wasInTransaction = tx !== undefined || (this.#session?.inTransaction ?? false);
-    if (wasInTransaction && h.reset !== undefined && this.#session !== undefined) hooks.push(this.#callQuietly("reset", () => h.reset!(this.#ctx)));
-    if (h.close !== undefined && this.#session !== undefined) hooks.push(this.#callQuietly("close", () => h.close!(this.#ctx)));
+    // A hook still running (its signal has just fired) finishes first, so that what it records
+    // for this connection is forgotten by reset/close rather than left behind.
+    const inflight = this.#inflight;
+    const after = (run: () => Promise<void>): Promise<void> => (inflight === undefined ? run() : Promise.resolve(inflight).then(run));
+    if (wasInTransaction && h.reset !== undefined && this.#session !== undefined) hooks.push(after(() => this.#callQuietly("reset", () => h.reset!(this.#ctx))));
+    if (h.close !== undefined && this.#session !== undefined) hooks.push(after(() => this.#callQuietly("close", () => h.close!(this.#ctx))));
     if (connectionChannel.hasSubscribers) {
       connectionChannel.publish({
         type: "close",
@@ -949,3 +963,18 @@ function redact(event: SessionEvent): unknown {
 function formatReceivedFor(session: SessionInfo, envelope: Envelope, hostname: string): string {
   return formatReceived({ session, envelope, hostname });
 }
+
+/**
+ * Socket errors a client causes at will (a reset, a broken pipe, a refused renegotiation, a bad
+ * TLS record): how clients leave or misbehave, not faults of the server, so they are not
+ * published on the error channel (a daemon logging errors would otherwise log at the peer's whim).
+ */
+function isPeerFault(code: string | undefined): boolean {
+  return (
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    code === "ERR_TLS_RENEGOTIATION_DISABLED" ||
+    (code !== undefined && code.startsWith("ERR_SSL_"))
+  );
+}
+

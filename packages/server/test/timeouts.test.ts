@@ -70,6 +70,31 @@ describe("timeouts (RFC 5321 §4.5.3.2)", () => {
     expect(await sent).toBeLessThan(400);
   });
 
+  it("each command, also one the session answers alone (NOOP, RSET), restarts the command timeout (RFC 5321 §4.5.3.2.7)", async () => {
+    const port = await serve({ commandTimeoutMs: 400 });
+    const c = await Client.connect(port);
+    await c.reply();
+    await c.command("EHLO x");
+    // 12 commands, one every 100 ms: 1.2 s in all, three times the timeout, never idle for 400 ms.
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (c.isClosed || sent >= 12) {
+          clearInterval(timer);
+          resolve();
+          return;
+        }
+        c.send(sent % 2 === 0 ? "NOOP\r\n" : "RSET\r\n");
+        sent++;
+      }, 100);
+    });
+    for (let i = 0; i < 12; i++) expect(await c.reply()).toMatch(/^250 /);
+    expect(c.isClosed).toBe(false);
+    // then idle: the timeout still applies
+    expect(await c.reply()).toMatch(/^421 4\.4\.2 /);
+    await c.closed;
+  });
+
   it("without a minimum rate, each block restarts the data-block timeout (RFC 5321 §4.5.3.2.5)", async () => {
     const port = await serve({ dataBlockTimeoutMs: 1000, minDataRateBytesPerSecond: 0 });
     const c = await Client.connect(port);

@@ -19,7 +19,7 @@ import {
 } from "@lmail/parser";
 import { collapseReplies } from "./collapse-replies.js";
 import { authOffered, ehloReply, parameterOptions, type EhloState } from "./ehlo.js";
-import { resolveOptions, type ResolvedOptions, type SessionOptions } from "./options.js";
+import { resolveOptions, type ExtensionOptions, type ResolvedOptions, type SessionLimits, type SessionOptions } from "./options.js";
 import { Replies, badSequence, closing, withEnhanced } from "./replies.js";
 import { stepFor, target, transactionStates, type Action, type Input, type Outcome, type State, type Step } from "./transitions.js";
 import {
@@ -92,6 +92,33 @@ function repliesFor(hostname: string, greetingText: string): HostReplies {
   return h;
 }
 
+/**
+ * The limits and extensions of the last session, frozen: a later session whose values are equal
+ * shares them instead of holding its own copies (about 200 B per connection; a server resolves the
+ * same settings for every connection). Compared by value, so a caller that changes its options
+ * between sessions gets what it asked for.
+ */
+let sharedLimits: Required<SessionLimits> | undefined;
+let sharedExtensions: Required<ExtensionOptions> | undefined;
+
+const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/** Same own keys with the same values (no allocation: this runs once per connection). */
+function sameValues(a: object, b: object): boolean {
+  for (const k in a) if (!own(b, k) || (a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  for (const k in b) if (!own(a, k)) return false;
+  return true;
+}
+
+function shareSettings(o: ResolvedOptions): ResolvedOptions {
+  const m = o as { limits: Required<SessionLimits>; extensions: Required<ExtensionOptions> };
+  if (sharedLimits !== undefined && sameValues(m.limits, sharedLimits)) m.limits = sharedLimits;
+  else sharedLimits = Object.freeze(m.limits);
+  if (sharedExtensions !== undefined && sameValues(m.extensions, sharedExtensions)) m.extensions = sharedExtensions;
+  else sharedExtensions = Object.freeze(m.extensions);
+  return o;
+}
+
 /** Thrown when the caller misuses the API (never for anything a peer does). */
 export class SessionUsageError extends Error {
   readonly code = "ERR_LMAIL_SESSION_USAGE";
@@ -138,7 +165,7 @@ export class SmtpSession {
   #authFailures = 0;
 
   constructor(options: SessionOptions) {
-    this.#o = resolveOptions(options);
+    this.#o = shareSettings(resolveOptions(options));
     this.#tls = options.connection.tls;
     this.#framer = this.#newFramer();
     this.#decide({ type: "connect" }, "connect");

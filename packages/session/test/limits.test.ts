@@ -26,6 +26,26 @@ describe("limits, each with its default and reason", () => {
     expect(d.session.envelope?.recipients.map((r) => r.address.raw)).toEqual(["b1@example.com", "b2@example.com"]);
   });
 
+  it("limits are read per session: a limits object changed between two sessions takes effect", async () => {
+    const limits = { maxRecipients: 2 };
+    const script = (third: string) => `
+      S: 220 mx.example ESMTP
+      C: EHLO client.example
+      ${EHLO_DEFAULT}
+      C: MAIL FROM:<a@example.org>
+      C: RCPT TO:<b1@example.com>
+      C: RCPT TO:<b2@example.com>
+      S: 250 2.1.0 Sender OK
+      S: 250 2.1.5 Recipient OK
+      ${third}
+    `;
+    await transcript(script("S: 250 2.1.5 Recipient OK"), { limits });
+    limits.maxRecipients = 1;
+    await transcript(script("S: 452 4.5.3 Error: too many recipients"), { limits });
+    limits.maxRecipients = 2;
+    await transcript(script("S: 250 2.1.5 Recipient OK"), { limits });
+  });
+
   it("the default recipient limit is 100 (RFC 5321 §4.5.3.1.8)", async () => {
     const rcpts = Array.from({ length: 101 }, (_, i) => `C: RCPT TO:<b${String(i)}@example.com>`).join("\n");
     const oks = Array.from({ length: 100 }, () => "S: 250 2.1.5 Recipient OK").join("\n");

@@ -152,34 +152,44 @@ describe("handler hooks over a real socket", () => {
   });
 
   it("when the client leaves during a hook, reset and close run after that hook finished (nothing it records is left behind)", async () => {
+    const { subscribe, unsubscribe } = await import("node:diagnostics_channel");
     const log: string[] = [];
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // the server has seen the client go (its close event is published after reset/close were scheduled)
+    const onConnection = (m: unknown): void => {
+      if ((m as { type?: string }).type === "close") release();
+    };
     let closed!: () => void;
     const done = new Promise<void>((r) => (closed = r));
-    const port = await serve({
-      rcpt: async (_r, _e, ctx) => {
-        started();
-        // like an async lookup that completes after the client has gone
-        await new Promise<void>((r) => ctx.signal.addEventListener("abort", () => r()));
-        await Promise.resolve();
-        log.push("rcpt done");
-      },
-      reset: () => void log.push("reset"),
-      close: () => {
-        log.push("close");
-        closed();
-      },
-    });
-    const c = await Client.connect(port);
-    await c.reply();
-    await c.command("EHLO x");
-    await c.command("MAIL FROM:<a@x.org>");
-    c.send("RCPT TO:<b@x.org>\r\n");
-    await running;
-    c.socket.resetAndDestroy();
-    await done;
-    expect(log).toEqual(["rcpt done", "reset", "close"]);
+    subscribe("lmail:server:connection", onConnection);
+    try {
+      const port = await serve({
+        rcpt: async () => {
+          started();
+          await gate; // like an async lookup that completes after the client has gone
+          log.push("rcpt done");
+        },
+        reset: () => void log.push("reset"),
+        close: () => {
+          log.push("close");
+          closed();
+        },
+      });
+      const c = await Client.connect(port);
+      await c.reply();
+      await c.command("EHLO x");
+      await c.command("MAIL FROM:<a@x.org>");
+      c.send("RCPT TO:<b@x.org>\r\n");
+      await running;
+      c.socket.resetAndDestroy();
+      await done;
+      expect(log).toEqual(["rcpt done", "reset", "close"]);
+    } finally {
+      unsubscribe("lmail:server:connection", onConnection);
+    }
   });
 
   it("a hook's signal fires when the client disconnects (reason: disconnect)", async () => {

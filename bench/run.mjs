@@ -91,6 +91,8 @@ function gitCommit() {
 
 const started = Date.now();
 const loadBefore = os.loadavg()[0];
+// The commit the run starts from (others may commit while it runs).
+const commitAtStart = gitCommit();
 const collected = [];
 const availability = new Map(); // server id -> reason it is unavailable
 
@@ -175,7 +177,7 @@ const meta = {
   cpu: os.cpus()[0]?.model.trim() ?? "unknown",
   cpus: os.cpus().length,
   kernel: os.release(),
-  commit: gitCommit(),
+  commit: commitAtStart,
   // Other work on the machine skews absolute figures (ratios of interleaved runs less so).
   loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(os.loadavg()[0].toFixed(2)) },
   smtpSource: "Postfix smtp-source (/usr/sbin/smtp-source)",

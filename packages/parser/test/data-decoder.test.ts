@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BdatReader, DataDecoder, type DataDecoderOptions } from "../src/index.js";
-import { bytes, concat, raw, splitAt } from "./helpers.js";
+import { bytes, concat, decodeAll, raw, splitAt } from "./helpers.js";
 
 interface Decoded {
   text: string;
@@ -12,21 +12,8 @@ interface Decoded {
 
 /** Decode `chunks` in order, stopping at done, as a session does. */
 function decode(chunks: readonly Uint8Array[], options: DataDecoderOptions = {}): Decoded {
-  const d = new DataDecoder(options);
-  const out: Uint8Array[] = [];
-  let consumed = 0;
-  let done = false;
-  for (const c of chunks) {
-    const step = d.push(c);
-    out.push(...step.output);
-    consumed += step.consumed;
-    if (step.done) {
-      done = true;
-      break;
-    }
-  }
-  const s = d.finish();
-  const text = Array.from(concat(out), (b) => String.fromCharCode(b)).join("");
+  const { output, consumed, done, summary: s } = decodeAll(chunks, options);
+  const text = Array.from(output, (b) => String.fromCharCode(b)).join("");
   return { text, consumed, done, bytes: s.bytes, reject: s.reject && `${s.reject.code} ${s.reject.enhanced ?? ""}` };
 }
 

@@ -1,5 +1,5 @@
 /** Test helpers: bytes from text, text from bytes, frame all lines of a byte sequence. */
-import type { FramedLine, LineFramer } from "../src/index.js";
+import { DataDecoder, type BodySummary, type DataDecoderOptions, type FramedLine, type LineFramer } from "../src/index.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -49,3 +49,22 @@ export function splitAt(data: Uint8Array, cuts: readonly number[]): Uint8Array[]
   out.push(data.subarray(start));
   return out;
 }
+
+/** Decode `chunks` in order with a fresh DataDecoder, stopping at done, as a session does. */
+export function decodeAll(chunks: readonly Uint8Array[], options: DataDecoderOptions = {}): { output: Uint8Array; consumed: number; done: boolean; summary: BodySummary } {
+  const d = new DataDecoder(options);
+  const out: Uint8Array[] = [];
+  let consumed = 0;
+  let done = false;
+  for (const c of chunks) {
+    const step = d.push(c);
+    out.push(...step.output);
+    consumed += step.consumed;
+    if (step.done) {
+      done = true;
+      break;
+    }
+  }
+  return { output: concat(out), consumed, done, summary: d.finish() };
+}
+

@@ -5,7 +5,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  DataDecoder,
   LineFramer,
   decodeBase64,
   decodeSaslLogin,
@@ -25,7 +24,7 @@ import {
   type BodyLineEndingPolicy,
   type DataDecoderOptions,
 } from "../src/index.js";
-import { concat, describe as describeFramed, frameAll, splitAt, type Framed } from "./helpers.js";
+import { concat, decodeAll, describe as describeFramed, frameAll, splitAt, type Framed } from "./helpers.js";
 
 const CR = 13;
 const LF = 10;
@@ -138,21 +137,8 @@ interface Decoded {
 }
 
 function decode(chunks: readonly Uint8Array[], options: DataDecoderOptions = {}): Decoded {
-  const d = new DataDecoder(options);
-  const out: Uint8Array[] = [];
-  let consumed = 0;
-  let done = false;
-  for (const c of chunks) {
-    const step = d.push(c);
-    out.push(...step.output);
-    consumed += step.consumed;
-    if (step.done) {
-      done = true;
-      break;
-    }
-  }
-  const s = d.finish();
-  return { output: concat(out), consumed, done, bytes: s.bytes, reject: s.reject?.code };
+  const { output, consumed, done, summary } = decodeAll(chunks, options);
+  return { output, consumed, done, bytes: summary.bytes, reject: summary.reject?.code };
 }
 
 const dataBytes = (maxLength: number) =>

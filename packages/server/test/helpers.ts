@@ -7,12 +7,15 @@ const hookNames = ["connect", "helo", "auth", "mail", "rcpt", "data", "reset", "
 /** A server on 127.0.0.1, port 0. Hooks may be given inline with the options. */
 export async function startServer(options: ServerOptions & Handler & { implicitTls?: boolean }): Promise<{ server: SmtpServer; port: number }> {
   const { implicitTls, ...rest } = options;
-  const handler: Record<string, unknown> = { ...options.handler };
+  const inline: Record<string, unknown> = {};
   const serverOptions: Record<string, unknown> = { hostname: "mx.test" };
   for (const [key, value] of Object.entries(rest)) {
-    if ((hookNames as readonly string[]).includes(key)) handler[key] = value;
+    if ((hookNames as readonly string[]).includes(key)) inline[key] = value;
     else serverOptions[key] = value;
   }
+  // A handler given as is keeps its prototype (a Mux's hooks are methods); inline hooks are
+  // added to a copy of its own hooks only when there are some.
+  const handler = Object.keys(inline).length === 0 && options.handler !== undefined ? options.handler : { ...options.handler, ...inline };
   const server = createServer({ ...(serverOptions as ServerOptions), handler });
   const address = await server.listen({ host: "127.0.0.1", port: 0, implicitTls: implicitTls ?? false });
   return { server, port: address.port };

@@ -1,7 +1,7 @@
-import { X509Certificate, constants } from "node:crypto";
+import { X509Certificate, constants, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createSecureContext, type SecureContext, type TLSSocketOptions } from "node:tls";
+import { createSecureContext, type SecureContext, type SecureContextOptions, type TLSSocketOptions } from "node:tls";
 import { TlsConfigError, TlsConfigErrorCode } from "./errors.js";
 import { isPemFiles, isValidTimeoutMs, MAX_TIMEOUT_MS, TLS_DEFAULTS, type CertificateSource, type TlsMinVersion, type TlsOptions } from "./options.js";
 import { normalizeSniKey, sniCandidates } from "./server-name.js";
@@ -55,8 +55,18 @@ interface Settings {
 
 interface Entry {
   readonly context: SecureContext;
+  /** The options `context` was built from: a tls.Server given them gets an equivalent default context. */
+  readonly contextOptions: SecureContextOptions;
   readonly info: CertificateInfo;
 }
+
+/**
+ * Internal to the package (not exported from index.ts): the secure-context options of the
+ * store's current default entry, for the `tls.Server` that {@link upgradeSocket} injects a
+ * socket into. Node builds a tls.Server's default context from such options (it takes no
+ * SecureContext object), and uses it for clients that send no SNI name.
+ */
+export let defaultContextOptions: (store: TlsContextStore) => SecureContextOptions;
 
 interface Material {
   readonly cert: string | Uint8Array;
@@ -77,6 +87,10 @@ interface Plan {
  * disturbs a live session; only new handshakes see the new certificates.
  */
 export class TlsContextStore {
+  static {
+    defaultContextOptions = (store) => store.#entries.get(DEFAULT_KEY)!.contextOptions;
+  }
+
   #plan: Plan;
   #entries = new Map<string, Entry>();
   #reloading: Promise<unknown> = Promise.resolve();
@@ -155,8 +169,9 @@ export class TlsContextStore {
    * Options for `new tls.TLSSocket(socket, store.serverOptions())`, the server side of a
    * connection: the current default context, SNI, client certificates as configured (never
    * required). The protocol floor and the refusal of renegotiation are part of every context.
-   * Prefer {@link upgradeSocket}, which also adds the handshake timeout, `disableRenegotiation()`,
-   * and the two steps Node performs only for tls.Server sockets (see server-socket.ts).
+   * A socket made this way lacks what only a tls.Server sets up (`authorized`, post-handshake
+   * errors as 'error'): prefer {@link upgradeSocket}, which runs the handshake in a tls.Server
+   * and adds the handshake timeout and `disableRenegotiation()`.
    * Node's `tls.createServer` ignores `secureContext`; serve implicit TLS with
    * {@link createImplicitTlsServer} or `net.createServer` and {@link upgradeSocket} instead.
    */
@@ -295,8 +310,9 @@ function pem(value: string | Uint8Array): string | Buffer {
 function buildEntry(key: string, m: Material, settings: Settings): Entry {
   const name = displayName(key);
   let context: SecureContext;
+  let contextOptions: SecureContextOptions;
   try {
-    context = createSecureContext({
+    contextOptions = {
       cert: pem(m.cert),
       key: pem(m.key),
       ...(m.ca === undefined ? {} : { ca: pem(m.ca) }),
@@ -308,7 +324,11 @@ function buildEntry(key: string, m: Material, settings: Settings): Entry {
       // OpenSSL refuses to resume a session without one when client certificates are requested
       // (an internal_error alert); tls.Server sets it too. At most 32 bytes.
       sessionIdContext: SESSION_ID_CONTEXT,
-    });
+      // Fixed per entry build so that tickets issued by the context built here and by a tls.Server
+      // built from the same options (see upgradeSocket) are interchangeable; a reload makes new ones.
+      ticketKeys: randomBytes(48),
+    };
+    context = createSecureContext(contextOptions);
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     throw new TlsConfigError(TlsConfigErrorCode.BadPair, name, `the certificate and key cannot be used: ${detail}`, { cause });
@@ -328,5 +348,5 @@ function buildEntry(key: string, m: Material, settings: Settings): Entry {
     fingerprint256: x509.fingerprint256,
     loadedAt: new Date(),
   };
-  return { context, info };
+  return { context, contextOptions, info };
 }

@@ -1,9 +1,8 @@
 import type { Socket } from "node:net";
-import { TLSSocket } from "node:tls";
-import type { TlsContextStore } from "./context-store.js";
+import { Server, type SecureContextOptions, type TLSSocket } from "node:tls";
+import { defaultContextOptions, type TlsContextStore } from "./context-store.js";
 import { TlsHandshakeError, TlsHandshakeErrorCode } from "./errors.js";
 import { isValidTimeoutMs, MAX_TIMEOUT_MS } from "./options.js";
-import { finishServerSocket } from "./server-socket.js";
 
 /** Options of {@link upgradeSocket}. */
 export interface UpgradeOptions {
@@ -62,54 +61,132 @@ export function upgradeSocket(socket: Socket, store: TlsContextStore, options: U
     if (options.initialData !== undefined && options.initialData.byteLength > 0) {
       socket.unshift(options.initialData);
     }
-    const socketOptions = store.serverOptions();
-    let secure: TLSSocket;
+    let pooled: PooledServer;
     try {
-      secure = new TLSSocket(socket, socketOptions);
-      secure.disableRenegotiation();
+      pooled = takeServer(store);
     } catch (cause) {
       socket.destroy();
       reject(new TlsHandshakeError(TlsHandshakeErrorCode.Failed, "TLS could not be set up on the socket", { cause }));
       return;
     }
-    secure.on("error", ignore);
+    const { server } = pooled;
 
     let settled = false;
-    const finish = (error: TlsHandshakeError | undefined): void => {
-      if (settled) return;
+    // Ends the handshake's own listeners and timer once; false when it was already settled.
+    const settle = (): boolean => {
+      if (settled) return false;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      secure.off("secure", onSecure);
-      secure.off("error", onError);
-      secure.off("close", onClose);
-      if (error === undefined) {
-        finishServerSocket(secure, socketOptions.requestCert === true);
-        resolve(secure);
-      } else {
-        secure.destroy();
-        socket.destroy();
-        reject(error);
-      }
+      socket.off("close", onClose);
+      return true;
     };
-    const onSecure = (): void => finish(undefined);
-    const onError = (cause: Error): void =>
-      finish(
-        CONNECTION_LOST.has((cause as NodeJS.ErrnoException).code ?? "")
-          ? new TlsHandshakeError(TlsHandshakeErrorCode.Closed, `the connection was lost during the TLS handshake (${(cause as NodeJS.ErrnoException).code})`, { cause })
+    const succeed = (secure: TLSSocket): void => {
+      if (!settle()) {
+        secure.destroy();
+        return;
+      }
+      secure.disableRenegotiation();
+      // A TLS error after the handshake (a refused renegotiation, a fatal alert, a bad record)
+      // is emitted as 'error' on a tls.Server socket, which stays open: close it.
+      secure.on("error", () => secure.destroy());
+      resolve(secure);
+    };
+    const fail = (error: TlsHandshakeError, secure?: TLSSocket): void => {
+      secure?.destroy();
+      if (!settle()) return;
+      socket.destroy();
+      reject(error);
+    };
+    // Exactly one of these two server events ends every socket the server took (Node emits
+    // 'tlsClientError' for a socket closed before it was secure), also after a timeout or abort
+    // settled the promise: only then does the server go back to the pool, so that its next event
+    // is about the next socket.
+    const onSecure = (secure: TLSSocket): void => {
+      server.off("tlsClientError", onClientError);
+      releaseServer(store, pooled);
+      succeed(secure);
+    };
+    const onClientError = (cause: Error, secure: TLSSocket): void => {
+      server.off("secureConnection", onSecure);
+      releaseServer(store, pooled);
+      const code = (cause as NodeJS.ErrnoException).code ?? "";
+      fail(
+        CONNECTION_LOST.has(code)
+          ? new TlsHandshakeError(TlsHandshakeErrorCode.Closed, `the connection was lost during the TLS handshake (${code})`, { cause })
           : new TlsHandshakeError(TlsHandshakeErrorCode.Failed, `TLS handshake failed: ${cause.message.trim()}`, { cause }),
+        secure,
       );
-    const onClose = (): void => finish(new TlsHandshakeError(TlsHandshakeErrorCode.Closed, "the connection closed during the TLS handshake"));
-    const onAbort = (): void => finish(new TlsHandshakeError(TlsHandshakeErrorCode.Aborted, "TLS handshake aborted", { cause: signal?.reason }));
+    };
+    const onClose = (): void => fail(new TlsHandshakeError(TlsHandshakeErrorCode.Closed, "the connection closed during the TLS handshake"));
+    const onAbort = (): void => fail(new TlsHandshakeError(TlsHandshakeErrorCode.Aborted, "TLS handshake aborted", { cause: signal?.reason }));
     const timer = setTimeout(
-      () => finish(new TlsHandshakeError(TlsHandshakeErrorCode.Timeout, `TLS handshake not completed within ${timeoutMs} ms`)),
+      () => fail(new TlsHandshakeError(TlsHandshakeErrorCode.Timeout, `TLS handshake not completed within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    secure.once("secure", onSecure);
-    secure.on("error", onError);
-    secure.once("close", onClose);
+    server.once("secureConnection", onSecure);
+    server.once("tlsClientError", onClientError);
+    socket.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
+    // The documented way to run a tls.Server's handshake on a socket it did not accept: emit
+    // 'connection' ("any Duplex stream can be passed"). The server sets `authorized` and
+    // `authorizationError`, and reports failures as 'tlsClientError'.
+    try {
+      server.emit("connection", socket);
+    } catch (cause) {
+      // That server may never end this socket with one of its events: it is not reused.
+      fail(new TlsHandshakeError(TlsHandshakeErrorCode.Failed, "TLS could not be set up on the socket", { cause }));
+    }
   });
+}
+
+/**
+ * A tls.Server used to run handshakes on sockets injected into it, one socket at a time (so that
+ * its 'secureConnection' and 'tlsClientError' events need no matching to a socket), with the
+ * options of the store's default entry it was built from.
+ */
+interface PooledServer {
+  readonly server: Server;
+  readonly contextOptions: SecureContextOptions;
+}
+
+// Building a tls.Server builds its default context (about a millisecond for a key and certificate),
+// so idle servers are kept per store, up to this many.
+const MAX_IDLE_SERVERS = 32;
+const idleServers = new WeakMap<TlsContextStore, PooledServer[]>();
+
+function takeServer(store: TlsContextStore): PooledServer {
+  const contextOptions = defaultContextOptions(store);
+  const idle = idleServers.get(store);
+  if (idle !== undefined) {
+    // Servers built before a reload changed the default entry are dropped.
+    for (let pooled = idle.pop(); pooled !== undefined; pooled = idle.pop()) {
+      if (pooled.contextOptions === contextOptions) return pooled;
+    }
+  }
+  const server = new Server({
+    // Node builds a tls.Server's default context (for clients that send no SNI name) from
+    // options, not from a SecureContext: these are the ones the store's default was built from.
+    ...contextOptions,
+    // Every name, the default included, gets the store's current context.
+    SNICallback: store.sniCallback,
+    requestCert: store.requestClientCertificate,
+    // A client certificate is information (describeTls), never a reason to drop the connection.
+    rejectUnauthorized: false,
+    // upgradeSocket's own timer decides; this one only has to be no shorter.
+    handshakeTimeout: MAX_TIMEOUT_MS,
+  });
+  return { server, contextOptions };
+}
+
+function releaseServer(store: TlsContextStore, pooled: PooledServer): void {
+  if (pooled.contextOptions !== defaultContextOptions(store)) return;
+  let idle = idleServers.get(store);
+  if (idle === undefined) {
+    idle = [];
+    idleServers.set(store, idle);
+  }
+  if (idle.length < MAX_IDLE_SERVERS) idle.push(pooled);
 }
 
 // Socket errors that mean the peer went away rather than that TLS failed.

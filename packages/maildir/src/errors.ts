@@ -1,4 +1,5 @@
 import { Enhanced, isSmtpError, reply, ReplyCode, type Reply } from "@lmail/codes";
+import { LOCAL_ERROR } from "@lmail/session";
 
 /** The stable codes of {@link MaildirError}. */
 export const MaildirErrorCode = {
@@ -36,7 +37,6 @@ export function errnoCode(err: unknown): string | undefined {
 
 const noSpace = reply(ReplyCode.InsufficientStorage, Enhanced.SystemFull, "Insufficient system storage");
 const overQuota = reply(ReplyCode.ExceededStorage, Enhanced.MailboxFull, "Mailbox full or over quota");
-const localError = reply(ReplyCode.LocalError, Enhanced.LocalError, "Local error in processing");
 
 /**
  * The SMTP reply for a failed delivery: ENOSPC → 452 4.3.1; EDQUOT or EFBIG → 552 5.2.2; an
@@ -48,5 +48,5 @@ export function replyForError(err: unknown): Reply {
   const code = errnoCode(err);
   if (code === "ENOSPC") return noSpace;
   if (code === "EDQUOT" || code === "EFBIG") return overQuota;
-  return localError;
+  return LOCAL_ERROR;
 }

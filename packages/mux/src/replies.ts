@@ -1,13 +1,7 @@
-import { Enhanced, isSmtpError, reply, type Reply } from "@lmail/codes";
-import type { DataReply, HookReply } from "@lmail/session";
-
-/** What a handler's recipients get when it fails with something other than an SmtpError. */
-export const LOCAL_ERROR: Reply = reply(451, Enhanced.LocalError, "Requested action aborted: local error in processing");
+import { LOCAL_ERROR, type DataReply, type HookReply } from "@lmail/session";
 
 /** The reply for a hook that threw: an SmtpError's own reply, else 451 4.3.0 (never the error's text). */
-export function replyForError(error: unknown): Reply {
-  return isSmtpError(error) ? error.reply : LOCAL_ERROR;
-}
+export { LOCAL_ERROR, replyForHookError as replyForError } from "@lmail/session";
 
 // A data hook answers with a completion reply: 2xx, 4xx or 5xx. Anything else is a handler bug.
 function completion(r: HookReply): HookReply {

@@ -3,11 +3,12 @@
  * 451 4.3.0 (published on the error channel, never shown to the client). Hooks that answer
  * synchronously cost no promise.
  */
-import { isEnhancedCode, isReplyCode, isSmtpError, reply, type Reply } from "@lmail/codes";
+import { isEnhancedCode, isReplyCode, isSmtpError, type Reply } from "@lmail/codes";
+import { LOCAL_ERROR } from "@lmail/session";
 import { publishError } from "./channels.js";
 
-/** The reply for a hook that failed with something other than an `SmtpError`. */
-export const LOCAL_ERROR: Reply = reply(451, "4.3.0", "Requested action aborted: local error in processing");
+/** The reply for a hook that failed with something other than an `SmtpError` (@lmail/session's). */
+export { LOCAL_ERROR };
 
 /** The reply a thrown value stands for, publishing non-SMTP errors. */
 export function replyForError(error: unknown, where: string, id: string): Reply {

@@ -2,6 +2,7 @@ export type * from "./types.js";
 export { NEED_DATA, PAUSED } from "./types.js";
 export { SmtpSession, SessionUsageError } from "./session.js";
 export { collapseReplies } from "./collapse-replies.js";
+export { LOCAL_ERROR, replyForHookError } from "./hook-errors.js";
 export {
   defaultLimits,
   resolveOptions,

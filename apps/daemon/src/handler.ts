@@ -7,6 +7,7 @@ import path from "node:path";
 import type { Reply } from "@lmail/codes";
 import { maildirHandler } from "@lmail/maildir";
 import { Mux, rejectingHandler } from "@lmail/mux";
+import { clientKey } from "@lmail/server";
 import type { AuthCredentials, Envelope, Handler, HookContext, HookReply, Recipient } from "@lmail/session";
 import type { AuthGuard } from "./auth-guard.js";
 import type { DaemonConfig } from "./config.js";
@@ -45,10 +46,8 @@ export function bindHooks(handler: Handler): Handler {
   return bound;
 }
 
-/** One client, one key: an IPv4-mapped IPv6 address (a dual-stack listener) counts as its IPv4 address. */
-export function clientKey(address: string): string {
-  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
-}
+// The per-address AUTH limits count clients as the server's per-address connection limits do.
+export { clientKey };
 
 function policyInput(recipient: Recipient): Parameters<typeof decideRecipient>[0] {
   const a = recipient.address;

@@ -1,7 +1,7 @@
 // @lmail/server: the Node server, and the full install (re-exports of codes, session, tls, mux, maildir).
 
 // The server
-export { SmtpServer, createServer, DEFAULT_CLOSE_DEADLINE_MS, type ListenOptions, type ListenerAddress, type CloseOptions } from "./server.js";
+export { SmtpServer, createServer, clientKey, DEFAULT_CLOSE_DEADLINE_MS, type ListenOptions, type ListenerAddress, type CloseOptions } from "./server.js";
 export { listenAndServe, listenAndServeTls, parseListenAddress } from "./listen-and-serve.js";
 export {
   SERVER_DEFAULTS,

@@ -56,8 +56,12 @@ const defaultResolver: ReverseResolver = async (address) => {
 };
 
 /** Strip the IPv4-mapped prefix so that one client counts as one address. */
-function clientKey(address: string): string {
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+/**
+ * The key a client address is counted under (per-address limits): an IPv4-mapped IPv6 address
+ * (`::ffff:192.0.2.1`, as a dual-stack listener reports IPv4 clients) counts as its IPv4 address.
+ */
+export function clientKey(address: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
 }
 
 export class SmtpServer {

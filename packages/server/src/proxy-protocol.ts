@@ -3,9 +3,10 @@
  * (https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt). A load balancer in front of the
  * server sends this header first, so that the server learns the real client address.
  *
- * The parser is a pure function over the bytes received so far: it says "incomplete", returns the
+ * The parser is a function over the bytes received so far (addresses checked with node:net): it says "incomplete", returns the
  * header and how many bytes it used, or reports why the bytes are not a valid header.
  */
+import { isIPv4, isIPv6 } from "node:net";
 
 /** A TLV of a v2 header (type-length-value), raw. */
 export interface ProxyTlv {
@@ -139,15 +140,6 @@ function parsePort(text: string): number | undefined {
   if (!/^(0|[1-9][0-9]{0,4})$/.test(text)) return undefined;
   const n = Number(text);
   return n <= 65535 ? n : undefined;
-}
-
-const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
-function isIPv4(text: string): boolean {
-  return IPV4.test(text);
-}
-function isIPv6(text: string): boolean {
-  // Shape check only; the address is later used as text, never as a route.
-  return /^[0-9a-fA-F:.]{2,45}$/.test(text) && text.includes(":");
 }
 
 function parseV2(bytes: Uint8Array, maxBytes: number): ProxyParseResult {

@@ -36,6 +36,8 @@ describe("PROXY protocol v1 (haproxy proxy-protocol.txt §2.1)", () => {
 
   it("refuses bad fields: family mismatch, ports out of range, junk", () => {
     expect(parseProxyHeader(enc.encode("PROXY TCP4 2001:db8::1 192.0.2.1 1 2\r\n")).kind).toBe("invalid");
+    expect(parseProxyHeader(enc.encode("PROXY TCP6 ::::: 2001:db8::2 1 2\r\n")).kind).toBe("invalid");
+    expect(parseProxyHeader(enc.encode("PROXY TCP4 192.0.2.256 192.0.2.2 1 2\r\n")).kind).toBe("invalid");
     expect(parseProxyHeader(enc.encode("PROXY TCP4 192.0.2.1 192.0.2.2 70000 2\r\n")).kind).toBe("invalid");
     expect(parseProxyHeader(enc.encode("EHLO example.org\r\n")).kind).toBe("invalid");
     expect(parseProxyHeader(enc.encode("PROXY UDP4 192.0.2.1 192.0.2.2 1 2\r\n")).kind).toBe("invalid");

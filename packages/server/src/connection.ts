@@ -524,7 +524,7 @@ export class Connection {
     const session = this.#session!;
     const info = session.info;
     if (this.#options.received) {
-      body.push(encoder.encode(formatReceivedFor(info, tx.envelope, this.#options.hostname)));
+      body.push(encoder.encode(formatReceived({ session: info, envelope: tx.envelope, hostname: this.#options.hostname })));
     }
     for (const chunk of chunks) body.push(chunk);
     if (!body.wantsMore) this.#bodyFull = true;
@@ -958,10 +958,6 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
 function redact(event: SessionEvent): unknown {
   if (event.type !== "auth") return event;
   return { ...event, credentials: { ...event.credentials, password: "***" } };
-}
-
-function formatReceivedFor(session: SessionInfo, envelope: Envelope, hostname: string): string {
-  return formatReceived({ session, envelope, hostname });
 }
 
 /**

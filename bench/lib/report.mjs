@@ -27,8 +27,10 @@ export function buildResults(meta, collected, goals) {
         summary: summarize(row.samples[metric.id] ?? []),
       }));
       const ratios = [];
-      for (const a of metricRows.filter((r) => r.family === "lmail" && r.summary)) {
-        for (const b of metricRows.filter((r) => r.family === "anchor" && r.summary)) {
+      // lmail against every anchor and against the Node floor; the floor against every anchor (how
+      // far node:net alone gets: a goal the floor misses is out of reach of any Node server).
+      for (const a of metricRows.filter((r) => (r.family === "lmail" || r.family === "floor") && r.summary)) {
+        for (const b of metricRows.filter((r) => (r.family === "anchor" || (r.family === "floor" && a.family === "lmail")) && r.summary)) {
           const { ratios: values, summary } = pairedRatios(a.samples, b.samples);
           if (summary) ratios.push({ lmail: a.server, anchor: b.server, values, summary });
         }
@@ -40,13 +42,16 @@ export function buildResults(meta, collected, goals) {
 
   const goalResults = goals.map((goal) => {
     const metric = scenarios.find((s) => s.id === goal.scenario)?.metrics.find((m) => m.id === goal.metric);
-    let value = null;
-    if (metric) {
-      if (goal.anchor) value = metric.ratios.find((r) => r.lmail === goal.server && r.anchor === goal.anchor)?.summary?.median ?? null;
-      else value = metric.rows.find((r) => r.server === goal.server)?.summary?.median ?? null;
-    }
+    // The same figure for the Node floor (bench/servers/node-floor.mjs), where it ran.
+    const valueOf = (server) => {
+      if (!metric) return null;
+      if (goal.anchor) return metric.ratios.find((r) => r.lmail === server && r.anchor === goal.anchor)?.summary?.median ?? null;
+      return metric.rows.find((r) => r.server === server)?.summary?.median ?? null;
+    };
+    const value = valueOf(goal.server);
+    const floor = valueOf("node-floor");
     const met = value === null ? null : goal.min !== undefined ? value >= goal.min : value <= goal.max;
-    return { ...goal, value, met };
+    return { ...goal, value, met, floor };
   });
   return { meta, scenarios, goals: goalResults };
 }
@@ -63,13 +68,15 @@ export function toMarkdown(results) {
   out.push("");
   out.push("**Goals (issue 8)**");
   out.push("");
-  out.push("| goal | target | measured | |");
-  out.push("|---|---|---|---|");
+  out.push("| goal | target | measured | | Node floor |");
+  out.push("|---|---|---|---|---|");
   for (const g of results.goals) {
     const target = g.min !== undefined ? `≥ ${g.min}${g.anchor ? "×" : ""}` : `≤ ${g.max}`;
-    const measured = g.value === null ? "not measured" : `${fmt(g.value, 2)}${g.anchor ? "×" : ""}`;
-    out.push(`| ${g.text} | ${target} | ${measured} | ${g.met === null ? "—" : g.met ? "met" : "**not met**"} |`);
+    const shown = (v) => (v === null || v === undefined ? "not measured" : `${fmt(v, 2)}${g.anchor ? "×" : ""}`);
+    out.push(`| ${g.text} | ${target} | ${shown(g.value)} | ${g.met === null ? "—" : g.met ? "met" : "**not met**"} | ${shown(g.floor)} |`);
   }
+  out.push("");
+  out.push("Node floor: the same figure for `bench/servers/node-floor.mjs`, a bare `node:net` server with fixed replies and no SMTP logic (a reference, not a server anyone should run). Where the floor itself misses a goal set against smtp-sink, no Node server on this machine meets it.");
   out.push("");
   for (const s of results.scenarios) {
     for (const m of s.metrics) {

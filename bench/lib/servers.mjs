@@ -12,7 +12,7 @@ const rootDir = path.resolve(benchDir, "..");
 
 /**
  * @typedef {{ pid: number, port: number, stats: () => Promise<{messages: number, bytes: number} | null>, stop: () => Promise<void> }} Handle
- * @typedef {{ id: string, label: string, family: "lmail" | "anchor", start: (ctx: StartContext) => Promise<Handle | {unavailable: string}> }} ServerDef
+ * @typedef {{ id: string, label: string, family: "lmail" | "anchor" | "floor", start: (ctx: StartContext) => Promise<Handle | {unavailable: string}> }} ServerDef
  * @typedef {{ maxConnections: number, profileDir?: string | undefined }} StartContext
  */
 
@@ -215,4 +215,10 @@ export const servers = {
     },
   },
   lmaild: { id: "lmaild", label: "lmaild, the reference daemon (Maildir)", family: "lmail", start: startDaemon },
+  "node-floor": {
+    id: "node-floor",
+    label: "Node floor: bare node:net, fixed replies (a reference, not a server)",
+    family: "floor",
+    start: ({ profileDir }) => startNodeChild("node-floor.mjs", [], { profileDir }),
+  },
 };

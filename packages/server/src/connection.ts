@@ -38,6 +38,7 @@ import {
   type ConnectionMessage,
 } from "./channels.js";
 import { checkAnswer, isThenable, LOCAL_ERROR, replyForError } from "./hooks.js";
+import type { Alarm, Clock } from "./clock.js";
 import type { ResolvedOptions } from "./options.js";
 import { formatReceived } from "./received-header.js";
 
@@ -54,6 +55,8 @@ export class ConnectionAbortedError extends Error {
 export interface ConnectionHost {
   readonly options: ResolvedOptions;
   readonly tls: TlsContextStore | undefined;
+  /** The server's one timer, shared by its connections. */
+  readonly clock: Clock;
   /** The connection is gone: every socket closed and the close hook settled. */
   released(connection: Connection): void;
 }
@@ -100,11 +103,35 @@ class ConnectionContext implements HookContext {
 /** After the server's FIN, how long a client may keep its side open before the socket is destroyed: enough for a FIN to come back. */
 const CLOSE_LINGER_MS = 2000;
 
+const CONNECT_EVENT: SessionEvent = Object.freeze({ type: "connect" });
+
+/**
+ * The greeting of a server's sessions when no connect hook answers it (the same bytes for every
+ * connection), found once per server by asking a session; undefined when a session would do
+ * anything else first (then no session is parked).
+ */
+const greetings = new WeakMap<ResolvedOptions, Uint8Array | null>();
+function greetingOf(options: ResolvedOptions, probe: () => SmtpSession): Uint8Array | undefined {
+  let greeting = greetings.get(options);
+  if (greeting === undefined) {
+    const session = probe();
+    const event = session.nextEvent();
+    greeting = null;
+    if (typeof event === "object" && event.type === "connect") {
+      session.respond(undefined);
+      const out = session.dataToSend();
+      if (out !== undefined && out.length > 0 && session.timeout === "command" && session.nextEvent() === NEED_DATA) greeting = out.slice();
+    }
+    greetings.set(options, greeting);
+  }
+  return greeting ?? undefined;
+}
+
 const encoder = new TextEncoder();
 const replyDecoder = new TextDecoder();
 const textOf = (bytes: Uint8Array): string => replyDecoder.decode(bytes);
 
-export class Connection {
+export class Connection implements Alarm {
   readonly id: string;
   socket: Socket;
   #session: SmtpSession | undefined;
@@ -114,7 +141,11 @@ export class Connection {
   #abort: AbortController | undefined;
   /** Why the connection ended; the error object is made only if someone holds the signal (a stack trace per connection is costly). */
   #abortReason: "disconnect" | "timeout" | "shutdown" | undefined;
-  readonly #ctx: HookContext = new ConnectionContext(this);
+  #context: HookContext | undefined;
+  /** Made on first use: a connection whose handler has no hooks it reaches never needs one. */
+  get #ctx(): HookContext {
+    return (this.#context ??= new ConnectionContext(this));
+  }
   readonly #openedAt = Date.now();
 
   // Flow state
@@ -134,11 +165,12 @@ export class Connection {
   #tx: Transaction | undefined;
   #closeReason: CloseReason | "reset" | "destroyed" = "reset";
 
-  // Clock: one timer per connection, chasing a deadline that chunks move cheaply.
+  // Clock: an alarm on the server's shared clock, chasing a deadline that chunks move cheaply.
   #kind: TimerKind = "none";
   #deadline = Infinity;
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt = Infinity;
+  /** When the clock wakes this connection (see {@link Alarm}); at or before the deadline. */
+  alarmAt = Infinity;
+  alarmSlot = -1;
   #progress = false;
   #bytesSinceTick = 0;
 
@@ -149,9 +181,10 @@ export class Connection {
     this.#options = host.options;
   }
 
-  /** The session's snapshot (before the session exists: what the transport knows). */
+  /** The session's snapshot (before the session starts: what the transport knows). */
   get info(): SessionInfo {
-    if (this.#session !== undefined) return this.#session.info;
+    const session = this.#session ?? this.#unpark();
+    if (session !== undefined) return session.info;
     return {
       id: this.id,
       protocol: this.#options.protocol,
@@ -186,15 +219,17 @@ export class Connection {
     return this.#tx !== undefined || (this.#session?.inTransaction ?? false);
   }
 
-  /**
-   * Start the session on a socket that is ready for SMTP (PROXY header read, implicit TLS done).
-   * `initial` holds bytes already read past a PROXY header.
-   */
-  start(connection: ConnectionInfo, starttls: boolean, initial: Uint8Array | undefined): void {
+  /** What the session is made from, kept while it is parked (see {@link start}). */
+  #connection: ConnectionInfo | undefined;
+  #starttls = false;
+  /** The session started: set when {@link start} runs, even while the session object is parked. */
+  #started = false;
+
+  #newSession(connection: ConnectionInfo, starttls: boolean): SmtpSession {
     const o = this.#options;
     const hasAuth = typeof o.handler.auth === "function";
     // Object.assign, not `{ ...settings, more }`: V8 takes a slow path for such a spread (µs per connection).
-    this.#session = new SmtpSession(
+    return new SmtpSession(
       Object.assign({}, o.session, {
         hostname: o.hostname,
         connection,
@@ -203,6 +238,38 @@ export class Connection {
         auth: hasAuth ? (o.session.auth ?? true) : false,
       }),
     );
+  }
+
+  /**
+   * Make the parked session: a new one, past its connect decision (answered as it was when the
+   * greeting went out: with the default greeting), its greeting taken and dropped (it was sent).
+   */
+  #unpark(): SmtpSession | undefined {
+    const connection = this.#connection;
+    if (connection === undefined) return undefined;
+    this.#connection = undefined;
+    const session = this.#newSession(connection, this.#starttls);
+    session.nextEvent(); // connect
+    session.respond(undefined);
+    session.dataToSend();
+    this.#session = session;
+    return session;
+  }
+
+  /**
+   * Start the session on a socket that is ready for SMTP (PROXY header read, implicit TLS done).
+   * `initial` holds bytes already read past a PROXY header.
+   */
+  start(connection: ConnectionInfo, starttls: boolean, initial: Uint8Array | undefined): void {
+    this.#started = true;
+    // Without a connect hook and with nothing read yet, the greeting is the same bytes for every
+    // connection: send them, and park the session (make it only when the client sends something).
+    // Most of an idle connection's memory was its session.
+    const greeting = this.#options.handler.connect === undefined && (initial === undefined || initial.length === 0) ? greetingOf(this.#options, () => this.#newSession(connection, starttls)) : undefined;
+    if (greeting !== undefined) {
+      this.#connection = connection;
+      this.#starttls = starttls;
+    } else this.#session = this.#newSession(connection, starttls);
     this.#attach(this.socket);
     if (connectionChannel.hasSubscribers) {
       connectionChannel.publish({
@@ -215,8 +282,23 @@ export class Connection {
         proxied: connection.remoteAddress !== this.socket.remoteAddress,
       } satisfies ConnectionMessage);
     }
-    if (initial !== undefined && initial.length > 0) this.#session.receiveData(initial);
+    if (greeting !== undefined) {
+      this.#greet(greeting);
+      return;
+    }
+    const session = this.#session!;
+    if (initial !== undefined && initial.length > 0) session.receiveData(initial);
     this.#pump();
+  }
+
+  /** Send the greeting for the parked session: what `#pump` would do for its connect event. */
+  #greet(greeting: Uint8Array): void {
+    if (commandChannel.hasSubscribers) commandChannel.publish({ id: this.id, type: "connect", event: CONNECT_EVENT });
+    if (replyChannel.hasSubscribers) replyChannel.publish({ id: this.id, text: textOf(greeting) });
+    this.#progress = true;
+    if (!this.socket.destroyed && !this.socket.write(greeting)) this.#writeBlocked = true;
+    this.#updateReading();
+    this.#updateTimer();
   }
 
   #attached = false;
@@ -247,7 +329,7 @@ export class Connection {
 
   static readonly #onData = function (this: Socket, chunk: Buffer): void {
     const c = ownerOf(this);
-    const session = c.#session;
+    const session = c.#session ?? c.#unpark();
     if (session === undefined || c.#closing || c.#upgrading) return;
     c.#bytesSinceTick += chunk.length;
     session.receiveData(chunk);
@@ -256,7 +338,7 @@ export class Connection {
 
   static readonly #onEnd = function (this: Socket): void {
     const c = ownerOf(this);
-    const session = c.#session;
+    const session = c.#session ?? c.#unpark();
     if (session === undefined || c.#closing || c.#upgrading) return;
     session.receiveEof();
     c.#pump();
@@ -289,7 +371,15 @@ export class Connection {
 
   #pump(): void {
     const session = this.#session;
-    if (this.#pumping || this.#finished || session === undefined) return;
+    if (this.#pumping || this.#finished) return;
+    if (session === undefined) {
+      // Parked (nothing to pull): a drain may still have to resume reading.
+      if (this.#connection !== undefined) {
+        this.#updateReading();
+        this.#updateTimer();
+      }
+      return;
+    }
     this.#pumping = true;
     try {
       while (!this.#closing && !this.#waiting && !this.#bodyFull && !this.#writeBlocked && !this.#finished) {
@@ -768,7 +858,7 @@ export class Connection {
   shutdown(): void {
     if (this.#shutdownRequested || this.#finished) return;
     this.#shutdownRequested = true;
-    const session = this.#session;
+    const session = this.#session ?? this.#unpark();
     if (session === undefined) {
       this.destroy("shutdown");
       return;
@@ -802,12 +892,13 @@ export class Connection {
     const hooks: Promise<void>[] = [];
     const h = this.#options.handler;
     const wasInTransaction = tx !== undefined || (this.#session?.inTransaction ?? false);
+    const started = this.#started;
     // A hook still running (its signal has just fired) finishes first, so that what it records
     // for this connection is forgotten by reset/close rather than left behind.
     const inflight = this.#inflight;
     const after = (run: () => Promise<void>): Promise<void> => (inflight === undefined ? run() : Promise.resolve(inflight).then(run));
-    if (wasInTransaction && h.reset !== undefined && this.#session !== undefined) hooks.push(after(() => this.#callQuietly("reset", () => h.reset!(this.#ctx))));
-    if (h.close !== undefined && this.#session !== undefined) hooks.push(after(() => this.#callQuietly("close", () => h.close!(this.#ctx))));
+    if (wasInTransaction && h.reset !== undefined && started) hooks.push(after(() => this.#callQuietly("reset", () => h.reset!(this.#ctx))));
+    if (h.close !== undefined && started) hooks.push(after(() => this.#callQuietly("close", () => h.close!(this.#ctx))));
     if (connectionChannel.hasSubscribers) {
       connectionChannel.publish({
         type: "close",
@@ -843,8 +934,10 @@ export class Connection {
     if (this.#writeBlocked) return "write";
     // A data hook that stops reading is a decision that does not come: bound it the same way.
     if (this.#waiting || this.#bodyFull) return "decision";
-    const t = this.#session?.timeout;
-    return t === undefined ? "none" : t;
+    const session = this.#session;
+    // A parked session waits for a command.
+    if (session === undefined) return this.#connection === undefined ? "none" : "command";
+    return session.timeout;
   }
 
   #updateTimer(): void {
@@ -888,40 +981,31 @@ export class Connection {
   #setDeadline(kind: TimerKind, at: number): void {
     this.#kind = kind;
     this.#deadline = at;
-    if (at === Infinity || at >= this.#timerAt) return;
-    this.#schedule(at);
-  }
-
-  #schedule(at: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, at - Date.now()));
-    this.#timer.unref();
+    // A later deadline leaves the alarm where it is: when it rings early, it is set again.
+    if (at === Infinity || at >= this.alarmAt) return;
+    this.#host.clock.set(this, at);
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
+    this.#host.clock.cancel(this);
     this.#deadline = Infinity;
   }
 
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
+  /** The clock's call ({@link Alarm}): the deadline has come, or moved later since the alarm was set. */
+  ring(now: number): void {
     if (this.#finished || this.#deadline === Infinity) return;
-    if (Date.now() < this.#deadline) {
-      this.#schedule(this.#deadline);
+    if (now < this.#deadline) {
+      this.#host.clock.set(this, this.#deadline);
       return;
     }
     this.#expire();
-  };
+  }
 
   #expire(): void {
     const kind = this.#kind;
     this.#deadline = Infinity;
     this.#kind = "none";
-    const session = this.#session;
+    const session = this.#session ?? this.#unpark();
     if (kind === "write" || kind === "closing" || session === undefined) {
       this.destroy("timeout");
       return;

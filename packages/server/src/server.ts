@@ -8,6 +8,7 @@ import { BlockList, createServer as createNetServer, isIPv6, type AddressInfo, t
 import type { ConnectionInfo, TlsInfo } from "@lmail/session";
 import { describeTls, TlsContextStore, upgradeSocket } from "@lmail/tls";
 import { connectionChannel, publishError, tlsChannel } from "./channels.js";
+import { Clock } from "./clock.js";
 import { Connection, type ConnectionHost } from "./connection.js";
 import { resolveOptions, type ResolvedOptions, type ReverseResolver, type ServerOptions } from "./options.js";
 import { readProxyHeader } from "./proxy-reader.js";
@@ -64,6 +65,9 @@ export function clientKey(address: string): string {
   return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
 }
 
+/** Each server's clock, for the package's tests (not exported from the package). */
+export const clockOf = new WeakMap<SmtpServer, Clock>();
+
 export class SmtpServer {
   readonly options: ResolvedOptions;
   /** The TLS contexts (reload them with `server.tls.reload()`), when TLS is configured. */
@@ -78,6 +82,8 @@ export class SmtpServer {
   #closing: Promise<void> | undefined;
   #allGone: (() => void) | undefined;
   readonly #host: ConnectionHost;
+  /** One timer for every connection's deadlines. */
+  readonly #clock = new Clock();
 
   constructor(options: ServerOptions) {
     this.options = resolveOptions(options, defaultResolver);
@@ -94,9 +100,11 @@ export class SmtpServer {
       }
       this.#trusted = list;
     }
+    clockOf.set(this, this.#clock);
     this.#host = {
       options: this.options,
       tls: this.tls,
+      clock: this.#clock,
       released: (connection) => this.#released(connection),
     };
   }

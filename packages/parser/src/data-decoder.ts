@@ -90,13 +90,33 @@ export class DataDecoder {
     while (i < n) {
       switch (state) {
         case MID: {
-          if (nextCr < i) {
-            nextCr = chunk.indexOf(CR, i);
-            if (nextCr === -1) nextCr = n;
+          // The common line, ordinary octets then CRLF within this chunk, is one turn of this loop:
+          // one search for each of CR and LF, and the octet after the LF read to see if a dot
+          // starts the next line. Anything else (a bare CR or LF, a line ending past the chunk)
+          // leaves the loop with both positions still valid for the general case below.
+          let lineStart = false;
+          for (;;) {
+            if (nextLf < i) {
+              nextLf = chunk.indexOf(LF, i);
+              if (nextLf === -1) nextLf = n;
+            }
+            if (nextCr < i) {
+              nextCr = chunk.indexOf(CR, i);
+              if (nextCr === -1) nextCr = n;
+            }
+            if (nextCr + 1 !== nextLf || nextLf === n) break;
+            lineBytes += nextLf + 1 - i;
+            if (maxLine > 0 && lineBytes > maxLine) this.#sawLongLine = true;
+            lineBytes = 0;
+            i = nextLf + 1;
+            if (i === n || chunk[i] === DOT) {
+              lineStart = true;
+              break;
+            }
           }
-          if (nextLf < i) {
-            nextLf = chunk.indexOf(LF, i);
-            if (nextLf === -1) nextLf = n;
+          if (lineStart) {
+            state = LINE_START;
+            break;
           }
           const j = nextCr < nextLf ? nextCr : nextLf;
           lineBytes += j - i;
@@ -105,16 +125,7 @@ export class DataDecoder {
             break;
           }
           if (chunk[j] === CR) {
-            if (nextLf === j + 1 && nextLf < n) {
-              // Fast path, the common case: CRLF inside this chunk ends the line.
-              lineBytes += 2;
-              if (maxLine > 0 && lineBytes > maxLine) this.#sawLongLine = true;
-              lineBytes = 0;
-              i = j + 2;
-              if (i < n && chunk[i] !== DOT) break; // next line starts with an ordinary octet: still MID
-              state = LINE_START;
-              break;
-            }
+            // not followed by LF in this chunk (the loop above took every CRLF inside it)
             lineBytes += 1;
             state = CR_SEEN;
           } else {

@@ -157,7 +157,90 @@ function referenceEnd(data: Uint8Array): number {
   return k === -1 ? -1 : k + 3;
 }
 
+/**
+ * An independent model of the DATA decoder, octet by octet over the whole input: what the
+ * decoder must output, consume and decide whatever its internal structure and however the input
+ * is chunked. The line limit counts decoded octets (a stuffing dot is not), CRLF included.
+ */
+function referenceDecode(data: Uint8Array, options: DataDecoderOptions): Decoded {
+  const normalize = options.bareLineEndings === "normalize";
+  const maxLine = options.maxLineBytes ?? 1000;
+  const maxMessage = options.maxMessageBytes ?? 0;
+  const out: number[] = [];
+  let lineStart = true;
+  let line = 0;
+  let bare = false;
+  let long = false;
+  let done = false;
+  let consumed = data.length;
+  const endLine = (length: number) => {
+    if (maxLine > 0 && length > maxLine) long = true;
+    line = 0;
+  };
+  for (let i = 0; i < data.length; ) {
+    const b = data[i]!;
+    if (lineStart && b === DOT) {
+      if (data[i + 1] === CR && data[i + 2] === LF) {
+        done = true;
+        consumed = i + 3;
+        break;
+      }
+      lineStart = false;
+      i++; // the stuffing dot is never output
+      continue;
+    }
+    lineStart = false;
+    if (b === CR) {
+      if (i + 1 === data.length) break; // held: the next octet would tell what it is
+      if (data[i + 1] === LF) {
+        out.push(CR, LF);
+        endLine(line + 2);
+        lineStart = true;
+        i += 2;
+        continue;
+      }
+    }
+    if (b === CR || b === LF) {
+      bare = true;
+      if (normalize) {
+        out.push(CR, LF);
+        endLine(line + 2);
+      } else {
+        out.push(b);
+        line++;
+      }
+      i++;
+      continue;
+    }
+    out.push(b);
+    line++;
+    i++;
+  }
+  const bytes = out.length;
+  let reject: number | undefined;
+  if (maxMessage > 0 && bytes > maxMessage) reject = 552;
+  else if (bare && !normalize) reject = 550;
+  else if (long) reject = 500;
+  return { output: Uint8Array.from(maxMessage > 0 ? out.slice(0, maxMessage) : out), consumed, done, bytes, reject };
+}
+
 describe("properties: DataDecoder", () => {
+  it("matches an octet-by-octet reference model under any chunking (output, consumption, size; the verdict once done)", () => {
+    const lineOctets = fc.oneof(
+      dataBytes(40),
+      fc.string({ unit: fc.constantFrom("a", "b", "."), maxLength: 14 }).map((t) => new TextEncoder().encode(`${t}\r\n`)),
+    );
+    fc.assert(
+      fc.property(fc.array(lineOctets, { maxLength: 12 }), cuts, decoderOptions, (parts, points, options) => {
+        const data = concat(parts);
+        const expected = referenceDecode(data, options);
+        const r = decode(split(data, points), options);
+        expect({ ...r, reject: r.done ? r.reject : undefined }).toEqual({ ...expected, reject: expected.done ? expected.reject : undefined });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("any chunking gives identical output, consumption and verdict", () => {
     fc.assert(
       fc.property(dataBytes(200), cuts, decoderOptions, (data, points, options) => {

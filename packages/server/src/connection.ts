@@ -103,6 +103,21 @@ class ConnectionContext implements HookContext {
 /** After the server's FIN, how long a client may keep its side open before the socket is destroyed: enough for a FIN to come back. */
 const CLOSE_LINGER_MS = 2000;
 
+const FROM_SOCKET: unique symbol = Symbol("lmail.connection-info-from-socket");
+
+/** The `ConnectionInfo` holds nothing the socket does not (no PROXY addresses, TLS or host name): the server's only other keys. */
+function isFromSocket(c: ConnectionInfo, id: string, socket: Socket): boolean {
+  return (
+    c.id === id &&
+    c.remoteHostname === undefined &&
+    c.tls === undefined &&
+    c.remoteAddress === socket.remoteAddress &&
+    c.remotePort === socket.remotePort &&
+    c.localAddress === socket.localAddress &&
+    c.localPort === socket.localPort
+  );
+}
+
 const CONNECT_EVENT: SessionEvent = Object.freeze({ type: "connect" });
 
 /**
@@ -219,8 +234,12 @@ export class Connection implements Alarm {
     return this.#tx !== undefined || (this.#session?.inTransaction ?? false);
   }
 
-  /** What the session is made from, kept while it is parked (see {@link start}). */
-  #connection: ConnectionInfo | undefined;
+  /**
+   * What the parked session is made from (see {@link start}): its `ConnectionInfo`, or
+   * `FROM_SOCKET` when that is only the socket's addresses (read again from the socket, which
+   * caches them); undefined when no session is parked.
+   */
+  #connection: ConnectionInfo | typeof FROM_SOCKET | undefined;
   #starttls = false;
   /** The session started: set when {@link start} runs, even while the session object is parked. */
   #started = false;
@@ -245,9 +264,14 @@ export class Connection implements Alarm {
    * greeting went out: with the default greeting), its greeting taken and dropped (it was sent).
    */
   #unpark(): SmtpSession | undefined {
-    const connection = this.#connection;
-    if (connection === undefined) return undefined;
+    const parked = this.#connection;
+    if (parked === undefined) return undefined;
     this.#connection = undefined;
+    const socket = this.socket;
+    const connection: ConnectionInfo =
+      parked === FROM_SOCKET
+        ? { id: this.id, remoteAddress: socket.remoteAddress ?? "", remotePort: socket.remotePort ?? 0, localAddress: socket.localAddress ?? "", localPort: socket.localPort ?? 0 }
+        : parked;
     const session = this.#newSession(connection, this.#starttls);
     session.nextEvent(); // connect
     session.respond(undefined);
@@ -267,7 +291,7 @@ export class Connection implements Alarm {
     // Most of an idle connection's memory was its session.
     const greeting = this.#options.handler.connect === undefined && (initial === undefined || initial.length === 0) ? greetingOf(this.#options, () => this.#newSession(connection, starttls)) : undefined;
     if (greeting !== undefined) {
-      this.#connection = connection;
+      this.#connection = isFromSocket(connection, this.id, this.socket) ? FROM_SOCKET : connection;
       this.#starttls = starttls;
     } else this.#session = this.#newSession(connection, starttls);
     this.#attach(this.socket);

@@ -50,6 +50,16 @@ describe("a connection that only got its greeting", () => {
     expect(info.heloName).toBeUndefined();
   });
 
+  it("keeps the addresses of a PROXY header for the session it makes later", async () => {
+    const seen: SessionInfo[] = [];
+    const port = await serve({ proxyProtocol: { trusted: ["127.0.0.0/8"] }, helo: (_name: string, ctx: HookContext) => void seen.push(ctx.session) });
+    const c = await Client.connect(port);
+    c.send("PROXY TCP4 203.0.113.9 198.51.100.1 40001 25\r\n");
+    expect(await c.reply()).toMatch(/^220 /);
+    expect(await c.command("EHLO x")).toMatch(/^250/);
+    expect(seen[0]).toMatchObject({ remoteAddress: "203.0.113.9", remotePort: 40001, localAddress: "198.51.100.1", localPort: 25 });
+  });
+
   it("is answered 421 at once by a graceful shutdown", async () => {
     const port = await serve({});
     const c = await Client.connect(port);

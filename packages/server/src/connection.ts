@@ -135,7 +135,8 @@ function greetingOf(options: ResolvedOptions, probe: () => SmtpSession): Uint8Ar
     if (typeof event === "object" && event.type === "connect") {
       session.respond(undefined);
       const out = session.dataToSend();
-      if (out !== undefined && out.length > 0 && session.timeout === "command" && session.nextEvent() === NEED_DATA) greeting = out.slice();
+      // A Buffer: a Uint8Array would be wrapped in a new one by every socket.write.
+      if (out !== undefined && out.length > 0 && session.timeout === "command" && session.nextEvent() === NEED_DATA) greeting = Buffer.from(out);
     }
     greetings.set(options, greeting);
   }
@@ -149,6 +150,8 @@ const textOf = (bytes: Uint8Array): string => replyDecoder.decode(bytes);
 export class Connection implements Alarm {
   readonly id: string;
   socket: Socket;
+  /** The key the server counts this client under (per-address limit), once counted. */
+  addressKey: string | undefined;
   #session: SmtpSession | undefined;
   readonly #host: ConnectionHost;
   readonly #options: ResolvedOptions;
@@ -872,7 +875,7 @@ export class Connection implements Alarm {
     this.#tx = undefined;
     if (tx !== undefined) this.#abortBody(tx, new BodyAbortedError("the connection is closing"));
     // Once our last reply and FIN are out, a client that keeps its side open gets a short grace.
-    this.socket.once("finish", Connection.#onFinish);
+    this.socket.on("finish", Connection.#onFinish);
     this.socket.end();
   }
 
@@ -906,7 +909,8 @@ export class Connection implements Alarm {
     if (this.#finished) return;
     this.#finished = true;
     this.#clearTimer();
-    this.#detach(this.socket);
+    // A socket that has closed emits nothing more: its listeners go with it.
+    if (!this.socket.closed) this.#detach(this.socket);
     if (!this.socket.destroyed) this.socket.destroy();
     this.#abortWith("disconnect");
     const tx = this.#tx;

@@ -56,13 +56,12 @@ const defaultResolver: ReverseResolver = async (address) => {
   return names[0];
 };
 
-/** Strip the IPv4-mapped prefix so that one client counts as one address. */
 /**
  * The key a client address is counted under (per-address limits): an IPv4-mapped IPv6 address
  * (`::ffff:192.0.2.1`, as a dual-stack listener reports IPv4 clients) counts as its IPv4 address.
  */
 export function clientKey(address: string): string {
-  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
+  return address.charCodeAt(0) === 0x3a && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
 }
 
 /** Each server's clock, for the package's tests (not exported from the package). */
@@ -75,7 +74,6 @@ export class SmtpServer {
   readonly #listeners: Listener[] = [];
   readonly #connections = new Set<Connection>();
   readonly #perAddress = new Map<string, number>();
-  readonly #addressOf = new Map<Connection, string>();
   readonly #trusted: BlockList | undefined;
   readonly #idPrefix = randomBytes(6).toString("base64url");
   #nextId = 0;
@@ -162,9 +160,8 @@ export class SmtpServer {
 
   #released(connection: Connection): void {
     if (!this.#connections.delete(connection)) return;
-    const key = this.#addressOf.get(connection);
+    const key = connection.addressKey;
     if (key !== undefined) {
-      this.#addressOf.delete(connection);
       const n = (this.#perAddress.get(key) ?? 1) - 1;
       if (n <= 0) this.#perAddress.delete(key);
       else this.#perAddress.set(key, n);
@@ -182,19 +179,46 @@ export class SmtpServer {
     }
     const connection = new Connection(id, socket, this.#host);
     this.#connections.add(connection);
+    if (this.#connections.size > o.maxConnections) {
+      this.#refuse(connection, "max-connections");
+      return;
+    }
+    const remoteAddress = socket.remoteAddress ?? "";
+    const proxied = o.proxyProtocol !== undefined && this.#trusted !== undefined && isTrusted(this.#trusted, remoteAddress);
+    if (!proxied && !implicitTls && o.reverseDns === undefined) {
+      // Nothing to wait for: the session starts in this turn, before the socket can emit anything.
+      if (!this.#admit(connection, remoteAddress)) return;
+      const info: ConnectionInfo = { id, remoteAddress, remotePort: socket.remotePort ?? 0, localAddress: socket.localAddress ?? "", localPort: socket.localPort ?? 0 };
+      this.#begin(connection, info, false, undefined);
+      return;
+    }
     // Until the session starts, a close or an error only releases the slot.
     const onEarlyClose = (): void => connection.destroy();
     const ignore = (): void => undefined;
     socket.on("close", onEarlyClose);
     socket.on("error", ignore);
-    if (this.#connections.size > o.maxConnections) {
-      this.#refuse(connection, "max-connections");
-      return;
-    }
-    void this.#prepare(connection, socket, implicitTls, onEarlyClose, ignore);
+    void this.#prepare(connection, socket, implicitTls, proxied, onEarlyClose, ignore);
   }
 
-  async #prepare(connection: Connection, socket: Socket, implicitTls: boolean, onEarlyClose: () => void, ignore: () => void): Promise<void> {
+  /** Count the client against the per-address limit; false when it is over it (and refused). */
+  #admit(connection: Connection, remoteAddress: string): boolean {
+    const key = clientKey(remoteAddress);
+    const count = (this.#perAddress.get(key) ?? 0) + 1;
+    this.#perAddress.set(key, count);
+    connection.addressKey = key;
+    if (count <= this.options.maxConnectionsPerAddress) return true;
+    this.#refuse(connection, "max-connections-per-address");
+    return false;
+  }
+
+  #begin(connection: Connection, info: ConnectionInfo, implicitTls: boolean, initial: Uint8Array | undefined): void {
+    connection.start(info, !implicitTls && this.tls !== undefined, initial);
+    const socket = connection.socket;
+    if (socket.isPaused()) socket.resume();
+  }
+
+  /** The steps that wait (PROXY header, implicit TLS handshake, reverse DNS), then the session. */
+  async #prepare(connection: Connection, socket: Socket, implicitTls: boolean, proxied: boolean, onEarlyClose: () => void, ignore: () => void): Promise<void> {
     const o = this.options;
     let remoteAddress = socket.remoteAddress ?? "";
     let remotePort = socket.remotePort ?? 0;
@@ -202,7 +226,7 @@ export class SmtpServer {
     let localPort = socket.localPort ?? 0;
     let initial: Uint8Array | undefined;
     const proxy = o.proxyProtocol;
-    if (proxy !== undefined && this.#trusted !== undefined && isTrusted(this.#trusted, remoteAddress)) {
+    if (proxied && proxy !== undefined) {
       try {
         const { header, rest } = await readProxyHeader(socket, proxy.timeoutMs, proxy.maxHeaderBytes);
         initial = rest;
@@ -221,14 +245,7 @@ export class SmtpServer {
       if (connection.finished) return;
     }
 
-    const key = clientKey(remoteAddress);
-    const count = (this.#perAddress.get(key) ?? 0) + 1;
-    this.#perAddress.set(key, count);
-    this.#addressOf.set(connection, key);
-    if (count > o.maxConnectionsPerAddress) {
-      this.#refuse(connection, "max-connections-per-address");
-      return;
-    }
+    if (!this.#admit(connection, remoteAddress)) return;
 
     let tls: TlsInfo | undefined;
     if (implicitTls) {
@@ -277,8 +294,7 @@ export class SmtpServer {
       connection.destroy();
       return;
     }
-    connection.start(info, !implicitTls && this.tls !== undefined, initial);
-    if (current.isPaused()) current.resume();
+    this.#begin(connection, info, implicitTls, initial);
   }
 
   #refuse(connection: Connection, reason: "max-connections" | "max-connections-per-address"): void {
@@ -290,13 +306,20 @@ export class SmtpServer {
     socket.resume();
     const timer = setTimeout(() => connection.destroy(), Math.min(REFUSED_LINGER_MS, this.options.writeTimeoutMs));
     timer.unref();
-    socket.once("close", () => clearTimeout(timer));
+    // The connection never starts: its socket's close releases the slot.
+    socket.on("error", ignoreError);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      connection.destroy();
+    });
   }
 
   #publishRefused(id: string, remoteAddress: string, reason: "max-connections" | "max-connections-per-address" | "proxy" | "shutdown"): void {
     if (connectionChannel.hasSubscribers) connectionChannel.publish({ type: "refused", id, remoteAddress, reason });
   }
 }
+
+function ignoreError(): void {}
 
 function isTrusted(list: BlockList, address: string): boolean {
   if (address === "") return false;

@@ -16,6 +16,9 @@ const POSTMASTER: PostmasterAddress = Object.freeze({ raw: "Postmaster", postmas
 
 // RFC 5322 atext, as RFC 5321 §4.1.2 uses it for Dot-string atoms.
 const ATEXT = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+$/;
+// A whole ASCII Dot-string (Atom *("." Atom)) in one test, the common local part; linear (the dot
+// is not in the atom class).
+const DOT_STRING = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
 
 function isAtext(atom: string, utf8: boolean): boolean {
   if (ATEXT.test(atom)) return true;
@@ -59,7 +62,8 @@ function localPartEnd(text: string): number {
 
 function mailbox(text: string, role: Role, utf8: boolean): { ok: true; address: Address } | Failure {
   if (hasControl(text)) return { ok: false, reply: badAddress(role, "Invalid character in address") };
-  if (!utf8 && hasNonAscii(text)) return { ok: false, reply: ParserReplies.nonAsciiAddress };
+  const nonAscii = hasNonAscii(text);
+  if (!utf8 && nonAscii) return { ok: false, reply: ParserReplies.nonAsciiAddress };
   const at = localPartEnd(text);
   if (at <= 0) return { ok: false, reply: badAddress(role, "Address must be local-part@domain") };
   const localPart = text.slice(0, at);
@@ -71,7 +75,7 @@ function mailbox(text: string, role: Role, utf8: boolean): { ok: true; address: 
     if (u === undefined) return { ok: false, reply: badAddress(role, "Invalid quoted local part") };
     localPartUnquoted = u;
   } else {
-    if (!localPart.split(".").every((atom) => isAtext(atom, utf8))) {
+    if (!DOT_STRING.test(localPart) && !localPart.split(".").every((atom) => isAtext(atom, utf8))) {
       return { ok: false, reply: badAddress(role, "Invalid local part") };
     }
     localPartUnquoted = localPart;
@@ -85,7 +89,7 @@ function mailbox(text: string, role: Role, utf8: boolean): { ok: true; address: 
     domain,
     asciiDomain: d.ascii,
     isAddressLiteral: d.isAddressLiteral,
-    isUtf8: hasNonAscii(text),
+    isUtf8: nonAscii,
     email: text,
     hostname: d.ascii,
   });

@@ -29,6 +29,42 @@ const SNUM = /^(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]|0[0-9]{1,2})$/;
 const GENERAL_TAG = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 
+/** The label `text[start, end)` starts with "xn--" in any case (an A-label, or something claiming to be one). */
+function isAceLabel(text: string, start: number, end: number): boolean {
+  return (
+    end - start >= 4 &&
+    (text.charCodeAt(start) | 0x20) === 0x78 &&
+    (text.charCodeAt(start + 1) | 0x20) === 0x6e &&
+    text.charCodeAt(start + 2) === 0x2d &&
+    text.charCodeAt(start + 3) === 0x2d
+  );
+}
+
+/**
+ * The common name, checked in one pass without allocating: at most 253 characters, ASCII LDH
+ * labels of 1 to 63 characters, none with the A-label prefix. For such a name UTS #46 processing
+ * is exactly lowercasing (the property test compares with tr46); anything else, valid or not, goes
+ * through the general checks of {@link checkDomain}.
+ */
+function isPlainLdhName(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > MAX_DNS_NAME_CHARS) return false;
+  let start = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 0x2e : text.charCodeAt(i);
+    if (c === 0x2e) {
+      const length = i - start;
+      if (length === 0 || length > 63) return false;
+      if (text.charCodeAt(start) === 0x2d || text.charCodeAt(i - 1) === 0x2d) return false;
+      if (isAceLabel(text, start, i)) return false;
+      start = i + 1;
+    } else if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x2d)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 function fail(reason: string, nonAscii = false): DomainCheck {
   return { ok: false, nonAscii, reason };
 }
@@ -99,23 +135,19 @@ export function checkAddressLiteral(text: string): DomainCheck {
  * hyphens, underscores, invalid Punycode, bidi and joiner violations, and over-long names.
  */
 export function checkDomain(text: string, utf8: boolean): DomainCheck {
+  // Fast path, the common name (a property test compares it with tr46); the general checks below.
+  if (isPlainLdhName(text)) return { ok: true, ascii: text.toLowerCase(), isAddressLiteral: false, isUtf8: false };
   if (text.length === 0) return fail("Empty domain");
   if (utf8Length(text) > MAX_DOMAIN_BYTES) return fail("Domain too long");
   const nonAscii = hasNonAscii(text);
   if (nonAscii && !utf8) return fail("Non-ASCII domain requires SMTPUTF8", true);
-  const labels = text.split(".");
-  for (const label of labels) {
+  for (const label of text.split(".")) {
     if (label.length === 0) return fail("Empty domain label");
-    if (hasNonAscii(label)) {
+    if (nonAscii && hasNonAscii(label)) {
       if (label.startsWith("-") || label.endsWith("-")) return fail("Invalid domain label");
     } else if (!LDH_LABEL.test(label)) {
       return fail("Invalid domain label");
     }
-  }
-  if (!nonAscii && text.length <= MAX_DNS_NAME_CHARS && labels.every((l) => l.length <= 63 && !/^xn--/i.test(l))) {
-    // Fast path: for ASCII LDH labels without A-label prefix, UTS #46 processing is exactly
-    // lowercasing plus the DNS length checks done here (a property test compares with tr46).
-    return { ok: true, ascii: text.toLowerCase(), isAddressLiteral: false, isUtf8: false };
   }
   let ascii: string | null;
   try {

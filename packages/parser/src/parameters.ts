@@ -15,6 +15,10 @@ type Failure = { ok: false; reply: Reply };
 type Param = readonly [keyword: string, value: string | undefined];
 
 const KEYWORD = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+
+// Most MAIL and RCPT commands carry no parameters: they all get these (frozen) results.
+const NO_MAIL_PARAMETERS: MailParameters = Object.freeze({ raw: Object.freeze([]) });
+const NO_RCPT_PARAMETERS: RcptParameters = Object.freeze({ raw: Object.freeze([]) });
 const DIGITS = /^[0-9]+$/;
 
 function unknown(keyword: string): Failure {
@@ -70,6 +74,7 @@ export function parseMailParameters(
   text: string,
   options: ParameterOptions = {},
 ): { ok: true; params: MailParameters } | { ok: false; reply: Reply } {
+  if (text === "") return { ok: true, params: NO_MAIL_PARAMETERS };
   const s = split(text, options.smtputf8 === true);
   if (!s.ok) return s;
   const seen = new Set<string>();
@@ -161,6 +166,7 @@ export function parseRcptParameters(
   text: string,
   options: ParameterOptions = {},
 ): { ok: true; params: RcptParameters } | { ok: false; reply: Reply } {
+  if (text === "") return { ok: true, params: NO_RCPT_PARAMETERS };
   const s = split(text, options.smtputf8 === true);
   if (!s.ok) return s;
   const seen = new Set<string>();

@@ -342,6 +342,23 @@ describe("properties: no input makes an entry point throw", () => {
     );
   });
 
+  it("RFC 5321 §4.1.2 / RFC 6531: an unquoted local part is accepted exactly when every dot-separated atom is non-empty atext", () => {
+    const atext = "abcXYZ019!#$%&'*+-/=?^_`{|}~";
+    const reference = (local: string, utf8: boolean) =>
+      local.split(".").every((atom) => atom.length > 0 && [...atom].every((ch) => atext.includes(ch) || (utf8 && ch.charCodeAt(0) > 0x7f)));
+    const local = fc.string({ unit: fc.constantFrom(..."aZ9.!~-", " ", "(", ",", "é", "\u00ff", "\u{1F600}", "\\"), minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(local, fc.boolean(), (l, utf8) => {
+        fc.pre(!l.startsWith('"'));
+        const r = parseAddress(`${l}@example.com`, { utf8 });
+        const nonAscii = [...l].some((ch) => ch.charCodeAt(0) > 0x7f);
+        expect(r.ok).toBe((utf8 || !nonAscii) && reference(l, utf8));
+        if (r.ok) expect(r.address.isUtf8).toBe(nonAscii);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("RFC 5321 §4.1.2: any dot-atom local part at any LDH domain parses, the domain lowercased", () => {
     const atom = fc.string({ unit: fc.constantFrom(..."abcXYZ019!#$%&'*+-/=?^_`{|}~"), minLength: 1, maxLength: 8 });
     const label = fc.stringMatching(/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,10}[a-zA-Z0-9])?$/);

@@ -1033,8 +1033,13 @@ export class Connection implements Alarm {
     const kind = this.#kind;
     this.#deadline = Infinity;
     this.#kind = "none";
+    if (kind === "write" || kind === "closing") {
+      this.destroy("timeout");
+      return;
+    }
+    // A parked session is made to say its 421.
     const session = this.#session ?? this.#unpark();
-    if (kind === "write" || kind === "closing" || session === undefined) {
+    if (session === undefined) {
       this.destroy("timeout");
       return;
     }

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { DeliveredFile, DeliveryOutcome, DeliveryResult } from "./delivery-result.js";
-import { ensureMaildir, type MaildirTarget } from "./ensure.js";
+import { type MaildirTarget, prepareMaildir } from "./ensure.js";
 import { errnoCode, MaildirError, MaildirErrorCode } from "./errors.js";
 import { CREATE_FLAGS, type MaildirFile, type MaildirFs, nodeFs, READ_FLAGS } from "./fs-layer.js";
 import { CrlfToLf, type LineEnding } from "./line-endings.js";
@@ -153,7 +153,7 @@ export async function deliverCopies(
   const ensure = (t: MaildirTarget): Promise<void> => {
     let p = ensured.get(t.path);
     if (p === undefined) {
-      p = ensureMaildir(t, s);
+      p = prepareMaildir(t, s);
       ensured.set(t.path, p);
     }
     return p;
@@ -245,12 +245,71 @@ export async function deliverCopies(
   return outcomes;
 }
 
+/** One directory's group commit: the fsync running, and the one that will start after it. */
+interface DirSync {
+  running: boolean;
+  next: { readonly promise: Promise<void>; readonly resolve: () => void; readonly reject: (err: unknown) => void } | undefined;
+}
+
+/** Per file-system layer and directory: the group commits in progress. */
+const dirSyncs = new WeakMap<MaildirFs, Map<string, DirSync>>();
+
 /**
- * fsync the target's new/. One per delivery: group commit (one fsync shared by concurrent
- * deliveries) was measured and did not pay (README, "Group commit"), so it is not done.
+ * fsync `dir` on behalf of a caller whose change to it (a link) has completed: resolves once an
+ * fsync of `dir` that began after this call has ended, rejects with its error if it failed.
+ * Group commit: one fsync at a time per directory; callers that arrive while one runs share the
+ * next one, which starts as soon as the running one ends.
  */
+export function syncDirAfter(fs: MaildirFs, dir: string): Promise<void> {
+  let byDir = dirSyncs.get(fs);
+  if (byDir === undefined) {
+    byDir = new Map();
+    dirSyncs.set(fs, byDir);
+  }
+  let st = byDir.get(dir);
+  if (st === undefined) {
+    st = { running: false, next: undefined };
+    byDir.set(dir, st);
+  }
+  // A next fsync that has not begun yet begins after this call: join it.
+  if (st.next !== undefined) return st.next.promise;
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  st.next = { promise, resolve, reject };
+  if (!st.running) startDirSync(fs, byDir, dir, st);
+  return promise;
+}
+
+function startDirSync(fs: MaildirFs, byDir: Map<string, DirSync>, dir: string, st: DirSync): void {
+  const batch = st.next!;
+  st.next = undefined;
+  st.running = true;
+  const done = (): void => {
+    st.running = false;
+    if (st.next !== undefined) startDirSync(fs, byDir, dir, st);
+    else byDir.delete(dir);
+  };
+  // An fs layer that throws instead of rejecting still fails only this batch.
+  const syncing = (async () => fs.syncDir(dir))();
+  void syncing.then(
+    () => {
+      done();
+      batch.resolve();
+    },
+    (err: unknown) => {
+      done();
+      batch.reject(err);
+    },
+  );
+}
+
+/** fsync the target's new/ after a link into it (shared with concurrent deliveries: {@link syncDirAfter}). */
 function syncNew(s: Settings, target: MaildirTarget): Promise<void> {
-  return s.fs.syncDir(path.join(target.path, "new"));
+  return syncDirAfter(s.fs, path.join(target.path, "new"));
 }
 
 /**

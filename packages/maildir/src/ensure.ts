@@ -94,3 +94,37 @@ export async function ensureMaildir(target: MaildirTarget, s: EnsureSettings): P
   for (const sub of SUBDIRS) await ensureDir(s, path.join(target.path, sub), false);
   if (target.root !== undefined) await ensureFolderMarker(s, target.path);
 }
+
+/** How many verified maildirs are remembered per file-system layer (oldest forgotten first). */
+const VERIFIED_MAX = 4096;
+/** Per file-system layer: the maildirs whose whole layout {@link ensureMaildir} has checked. */
+const verified = new WeakMap<MaildirFs, Set<string>>();
+
+/**
+ * {@link ensureMaildir} for a delivery, remembering a maildir once its whole layout was checked.
+ * Once remembered, a delivery checks only what it writes through: `tmp/` and `new/` are each
+ * lstat'ed again (a symlink planted since is refused, a missing one created), while the maildir's
+ * own path, `cur/`, a folder's root and marker are not checked again. When that check fails in
+ * any way, the maildir is forgotten and the full check runs (and decides).
+ */
+export async function prepareMaildir(target: MaildirTarget, s: EnsureSettings): Promise<void> {
+  let known = verified.get(s.fs);
+  if (known?.has(target.path) === true) {
+    try {
+      await Promise.all([ensureDir(s, path.join(target.path, "tmp"), false), ensureDir(s, path.join(target.path, "new"), false)]);
+      return;
+    } catch {
+      known.delete(target.path);
+    }
+  }
+  await ensureMaildir(target, s);
+  if (known === undefined) {
+    known = new Set();
+    verified.set(s.fs, known);
+  }
+  if (known.size >= VERIFIED_MAX) {
+    const oldest = known.values().next();
+    if (oldest.done !== true) known.delete(oldest.value);
+  }
+  known.add(target.path);
+}

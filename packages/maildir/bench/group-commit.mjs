@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Group commit benchmark for @lmail/maildir (not a test): many concurrent deliveries into one
 // maildir, each needing an fsync of new/ after its link. Three ways to do that fsync, the two
-// group commits emulated in the injectable fs layer (what the package ships is "off"):
-//   off     one fsync of new/ per delivery;
+// group commits emulated in the injectable fs layer. The package now ships "serial" itself, so these
+// modes run on top of it: "off" is the shipped group commit, the others stack a second batching:
+//   off     nothing added: the package's own group commit;
 //   serial  one fsync at a time; who asks while one runs joins the next one, which starts when the
 //           running one ends and covers every link made before it started;
 //   tick    one fsync per event-loop turn for every delivery that asked in that turn, never

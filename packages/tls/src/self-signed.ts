@@ -1,5 +1,4 @@
 import { isIP } from "node:net";
-import { generate } from "selfsigned";
 
 /** Options of {@link generateSelfSigned}. */
 export interface SelfSignedOptions {
@@ -35,6 +34,9 @@ export async function generateSelfSigned(options: SelfSignedOptions = {}): Promi
   if (first === undefined) throw new RangeError("generateSelfSigned: hostnames must name at least one host");
   if (!Number.isFinite(days) || days <= 0) throw new RangeError(`generateSelfSigned: days must be positive, not ${days}`);
   const now = Date.now();
+  // Loaded on first use: `selfsigned` pulls in an X.509/ASN.1 stack (several MiB of heap) that a
+  // server with its own certificates, or without TLS, never needs.
+  const { generate } = await import("selfsigned");
   const result = await generate([{ name: "commonName", value: first }], {
     keyType: "ec",
     curve: "P-256",

@@ -42,14 +42,15 @@ export function buildResults(meta, collected, goals) {
 
   const goalResults = goals.map((goal) => {
     const metric = scenarios.find((s) => s.id === goal.scenario)?.metrics.find((m) => m.id === goal.metric);
-    // The same figure for the Node floor (bench/servers/node-floor.mjs), where it ran.
+    // The same figure for the Node floor (bench/servers/node-floor.mjs; `goal.floor` names another
+    // floor row, as the Maildir one for durable delivery), where it ran.
     const valueOf = (server) => {
       if (!metric) return null;
       if (goal.anchor) return metric.ratios.find((r) => r.lmail === server && r.anchor === goal.anchor)?.summary?.median ?? null;
       return metric.rows.find((r) => r.server === server)?.summary?.median ?? null;
     };
     const value = valueOf(goal.server);
-    const floor = valueOf("node-floor");
+    const floor = valueOf(goal.floor ?? "node-floor");
     const met = value === null ? null : goal.min !== undefined ? value >= goal.min : value <= goal.max;
     return { ...goal, value, met, floor };
   });

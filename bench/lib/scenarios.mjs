@@ -194,7 +194,7 @@ export const scenarios = [
     id: "durable",
     title: "1 KB, 20 sessions, kept, one file per message with fsync",
     short: "1 KB, kept, file + fsync",
-    servers: ["smtp-server-fsync", "lmail-maildir", "lmaild"],
+    servers: ["smtp-server-fsync", "lmail-maildir", "lmaild", "node-floor-maildir"],
     messages: { full: 2000, quick: 600 },
     metrics: [rate, cpu],
     measure: throughput({ sessions: 20, size: 1024, kept: true }),
@@ -232,7 +232,7 @@ export const goals = [
   { text: "lmail (discard) at or above smtp-sink, 1 KB over kept connections", scenario: "kept", metric: "rate", server: "lmail", anchor: "smtp-sink", min: 1 },
   { text: "lmail (discard) at 0.8x smtp-sink or above, a new connection per message", scenario: "new-connection", metric: "rate", server: "lmail", anchor: "smtp-sink", min: 0.8 },
   { text: "lmail at least 2x smtp-server on 1 MB messages", scenario: "1mb", metric: "rate", server: "lmail", anchor: "smtp-server-nodelay", min: 2 },
-  { text: "durable Maildir delivery at least 2x smtp-server with fsync", scenario: "durable", metric: "rate", server: "lmail-maildir", anchor: "smtp-server-fsync", min: 2 },
+  { text: "durable Maildir delivery at least 2x smtp-server with fsync", scenario: "durable", metric: "rate", server: "lmail-maildir", anchor: "smtp-server-fsync", min: 2, floor: "node-floor-maildir" },
   { text: "RSS growth for a 100 MiB message at most 16 MiB", scenario: "100mib", metric: "growth", server: "lmail", anchor: null, max: 16 },
   { text: "at most 4 KiB per idle connection", scenario: "idle", metric: "perConnection", server: "lmail", anchor: null, max: 4 },
 ];

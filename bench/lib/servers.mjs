@@ -2,7 +2,7 @@
 // resolves with a handle ({pid, port, stats(), stop()}) or with {unavailable: reason} when the server
 // cannot run yet (an lmail package that has not landed).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, killGroup, track, waitExit, waitListening } from "./proc.mjs";
@@ -220,5 +220,18 @@ export const servers = {
     label: "Node floor: bare node:net, fixed replies (a reference, not a server)",
     family: "floor",
     start: ({ profileDir }) => startNodeChild("node-floor.mjs", [], { profileDir }),
+  },
+  "node-floor-maildir": {
+    id: "node-floor-maildir",
+    label: "Node floor + the Maildir protocol's system calls (a reference, not a server)",
+    family: "floor",
+    start: ({ profileDir }) => {
+      const dir = scratchDir("node-floor");
+      for (const sub of ["tmp", "new", "cur"]) mkdirSync(path.join(dir, sub), { mode: 0o700 });
+      return startNodeChild("node-floor.mjs", [`--dir=${dir}`], {
+        profileDir,
+        cleanup: () => rmSync(dir, { recursive: true, force: true }),
+      });
+    },
   },
 };

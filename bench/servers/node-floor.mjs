@@ -4,8 +4,40 @@
 // (the body is counted raw up to CRLF "." CRLF). Any real Node SMTP server does at least this much
 // work per command and per byte, so its figures bound what a Node server can reach on the machine:
 // where the floor itself is below a goal set against smtp-sink, no Node server meets that goal.
+import { randomBytes } from "node:crypto";
+import { link, open, unlink } from "node:fs/promises";
 import net from "node:net";
-import { announce, counts } from "./child.mjs";
+import path from "node:path";
+import { announce, childArgs, counts } from "./child.mjs";
+
+// --dir=DIR: the Maildir protocol floor for the durable scenario. Each message (its raw octets) is
+// written to DIR/tmp/NAME, fsynced, linked to DIR/new/NAME, DIR/new fsynced, and DIR/tmp/NAME
+// unlinked before the 250: the protocol's system calls through fs.promises, with no checks, no
+// symlink safety, no group commit and nothing shared between deliveries.
+const args = childArgs({ dir: { type: "string" } });
+const dir = args.dir;
+const prefix = `${Date.now()}.${process.pid}_${randomBytes(4).toString("hex")}`;
+let serial = 0;
+async function deliver(body) {
+  const name = `${prefix}_${serial++}.floor`;
+  const tmp = path.join(/** @type {string} */ (dir), "tmp", name);
+  const file = await open(tmp, "wx", 0o600);
+  try {
+    await file.writev(body);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  const newDir = path.join(/** @type {string} */ (dir), "new");
+  await link(tmp, path.join(newDir, name));
+  const d = await open(newDir, "r");
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+  await unlink(tmp);
+}
 
 const CRLF = Buffer.from("\r\n");
 const END = Buffer.from("\r\n.\r\n");
@@ -23,6 +55,8 @@ const server = net.createServer((socket) => {
   let inData = false;
   let tail = Buffer.alloc(0); // the last octets of the body so far, to find CRLF.CRLF across chunks
   let bytes = 0;
+  /** @type {Buffer[]} */
+  let body = []; // with --dir: the message's raw octets (the durable scenario's 1 KB messages)
   socket.on("data", (chunk) => {
     const out = [];
     let i = 0;
@@ -40,6 +74,7 @@ const server = net.createServer((socket) => {
           if (j !== -1) end = j + END.length;
         }
         if (end === -1) {
+          if (dir) body.push(Buffer.from(chunk.subarray(i)));
           bytes += chunk.length - i;
           const keep = Buffer.concat([tail, chunk.subarray(Math.max(i, chunk.length - END.length))]);
           tail = keep.subarray(Math.max(0, keep.length - (END.length - 1)));
@@ -48,6 +83,25 @@ const server = net.createServer((socket) => {
         bytes += end - i;
         inData = false;
         tail = Buffer.alloc(0);
+        if (dir) {
+          // Durable: answer after the delivery. smtp-source waits for this reply before its next
+          // command, so nothing follows the dot in this chunk (the floor does not handle that case).
+          body.push(Buffer.from(chunk.subarray(i, end)));
+          const message = body;
+          body = [];
+          const size = bytes;
+          bytes = 0;
+          if (out.length > 0) socket.write(Buffer.concat(out));
+          deliver(message).then(
+            () => {
+              counts.messages += 1;
+              counts.bytes += size;
+              socket.write(OK);
+            },
+            () => socket.write(Buffer.from("451 4.3.0 delivery failed\r\n")),
+          );
+          return;
+        }
         counts.messages += 1;
         counts.bytes += bytes;
         bytes = 0;

@@ -15,10 +15,11 @@ type Failure = { readonly ok: false; readonly reply: Reply };
 const POSTMASTER: PostmasterAddress = Object.freeze({ raw: "Postmaster", postmaster: true });
 
 // RFC 5322 atext, as RFC 5321 §4.1.2 uses it for Dot-string atoms.
-const ATEXT = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+$/;
+const ATOM = "[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~]+";
+const ATEXT = new RegExp(`^${ATOM}$`);
 // A whole ASCII Dot-string (Atom *("." Atom)) in one test, the common local part; linear (the dot
 // is not in the atom class).
-const DOT_STRING = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
+const DOT_STRING = new RegExp(`^${ATOM}(?:\\.${ATOM})*$`);
 
 function isAtext(atom: string, utf8: boolean): boolean {
   if (ATEXT.test(atom)) return true;

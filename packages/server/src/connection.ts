@@ -625,7 +625,7 @@ export class Connection implements Alarm {
       tx.headerScan = state;
     }
     if (!found && !ended && !overLimit) return undefined;
-    const all = chunks.length === 1 ? chunks[0]! : concat(chunks, tx.headerBytes);
+    const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, tx.headerBytes);
     chunks.length = 0;
     chunks.push(all);
     const parsed = parseHeaderBlock(all.length > max ? all.subarray(0, max) : all);
@@ -1060,16 +1060,6 @@ export class Connection implements Alarm {
     }
     this.#pump();
   }
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
 }
 
 function redact(event: SessionEvent): unknown {

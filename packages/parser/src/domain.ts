@@ -166,3 +166,28 @@ export function checkDomain(text: string, utf8: boolean): DomainCheck {
 export function checkDomainOrLiteral(text: string, utf8: boolean): DomainCheck {
   return text.startsWith("[") ? checkAddressLiteral(text) : checkDomain(text, utf8);
 }
+
+/** Options of {@link toLookupDomain}. */
+export interface LookupDomainOptions {
+  /**
+   * Accept a name written with one trailing dot (`example.org.`, the fully qualified form of DNS
+   * and of configuration files) and drop it. Default false: a trailing dot is refused, as it is in
+   * an SMTP address. Never applies to address literals (`[192.0.2.1].` is refused).
+   */
+  readonly trailingDot?: boolean;
+}
+
+/**
+ * The lookup form of a domain: exactly the `asciiDomain` that `parseCommand` gives for
+ * `RCPT TO:<x@text>` (with SMTPUTF8, so U-labels are accepted): lowercase A-labels by UTS #46 as
+ * {@link checkDomain} applies it, or an address literal in the parser's form (`[192.0.2.1]`,
+ * `[ipv6:2001:db8::1]`). Undefined for anything the parser would refuse in an address. Use it for
+ * every key (routes, configured domains, SNI names) that must match a parsed address, so that a
+ * key and an address never go through two different IDNA implementations.
+ */
+export function toLookupDomain(text: string, options?: LookupDomainOptions): string | undefined {
+  let name = text;
+  if (options?.trailingDot === true && name.endsWith(".") && !name.startsWith("[")) name = name.slice(0, -1);
+  const check = checkDomainOrLiteral(name, true);
+  return check.ok ? check.ascii : undefined;
+}

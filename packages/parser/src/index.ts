@@ -9,7 +9,16 @@ export {
   MAX_LOCAL_PART_BYTES,
   MAX_PATH_BYTES,
 } from "./address.js";
-export { checkDomain, checkAddressLiteral, isIPv4, isIPv6, MAX_DOMAIN_BYTES, type DomainCheck } from "./domain.js";
+export {
+  checkDomain,
+  checkAddressLiteral,
+  isIPv4,
+  isIPv6,
+  toLookupDomain,
+  MAX_DOMAIN_BYTES,
+  type DomainCheck,
+  type LookupDomainOptions,
+} from "./domain.js";
 export {
   parseMailParameters,
   parseRcptParameters,

@@ -1,5 +1,5 @@
 import type { Reply } from "@lmail/codes";
-import { hasControl, hasNonAscii, utf8Length } from "./bytes.js";
+import { hasControl, utf8Length } from "./bytes.js";
 import { checkDomain, checkDomainOrLiteral } from "./domain.js";
 import { badAddress, ParserReplies } from "./replies.js";
 import type { Address, AddressOptions, PostmasterAddress } from "./types.js";
@@ -61,15 +61,30 @@ function localPartEnd(text: string): number {
   return -1;
 }
 
+/** What one pass over an address finds: a control character, or else whether any character is outside US-ASCII. */
+const PRINTABLE_ASCII = 0;
+const NON_ASCII = 1;
+const CONTROL = 2;
+function classify(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) continue;
+    // hasControl decides; a non-ASCII character without a control is what hasNonAscii says
+    return hasControl(text) ? CONTROL : NON_ASCII;
+  }
+  return PRINTABLE_ASCII;
+}
+
 function mailbox(text: string, role: Role, utf8: boolean): { ok: true; address: Address } | Failure {
-  if (hasControl(text)) return { ok: false, reply: badAddress(role, "Invalid character in address") };
-  const nonAscii = hasNonAscii(text);
+  const kind = classify(text);
+  if (kind === CONTROL) return { ok: false, reply: badAddress(role, "Invalid character in address") };
+  const nonAscii = kind === NON_ASCII;
   if (!utf8 && nonAscii) return { ok: false, reply: ParserReplies.nonAsciiAddress };
   const at = localPartEnd(text);
   if (at <= 0) return { ok: false, reply: badAddress(role, "Address must be local-part@domain") };
   const localPart = text.slice(0, at);
   const domain = text.slice(at + 1);
-  if (utf8Length(localPart) > MAX_LOCAL_PART_BYTES) return { ok: false, reply: badAddress(role, "Local part too long") };
+  if ((nonAscii ? utf8Length(localPart) : localPart.length) > MAX_LOCAL_PART_BYTES) return { ok: false, reply: badAddress(role, "Local part too long") };
   let localPartUnquoted: string;
   if (localPart.startsWith('"')) {
     const u = unquote(localPart, utf8);
@@ -99,7 +114,8 @@ function mailbox(text: string, role: Role, utf8: boolean): { ok: true; address: 
 
 /** Parse `<[A-d-l ":"] Mailbox>` (RFC 5321 §4.1.2); a source route is checked and dropped (§C). */
 function path(text: string, role: Role, utf8: boolean): { ok: true; address: Address } | Failure {
-  if (utf8Length(text) > MAX_PATH_BYTES) return { ok: false, reply: badAddress(role, "Path too long") };
+  // A UTF-16 code unit is at most 3 octets of UTF-8: a short path needs no count.
+  if (text.length * 3 > MAX_PATH_BYTES && utf8Length(text) > MAX_PATH_BYTES) return { ok: false, reply: badAddress(role, "Path too long") };
   if (!text.startsWith("<") || !text.endsWith(">") || text.length < 2) {
     return { ok: false, reply: badAddress(role, "Address must be enclosed in <>") };
   }

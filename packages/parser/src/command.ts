@@ -54,6 +54,40 @@ function firstWord(line: Uint8Array): string | undefined {
   return LETTERS.test(word) ? word.toUpperCase() : undefined;
 }
 
+/** Longest line {@link printableAscii} turns into a string in one call (a bound on its argument count). */
+const MAX_FAST_LINE = 4096;
+
+/**
+ * The line as a string when every octet is printable US-ASCII (SP to "~"): then it is valid UTF-8
+ * with no control character, and each octet is its own character. Undefined otherwise (the general
+ * path decides).
+ */
+function printableAscii(line: Uint8Array): string | undefined {
+  const n = line.length;
+  if (n > MAX_FAST_LINE) return undefined;
+  for (let i = 0; i < n; i++) {
+    const c = line[i]!;
+    if (c < 0x20 || c > 0x7e) return undefined;
+  }
+  return String.fromCharCode.apply(null, line as unknown as number[]);
+}
+
+/** The known verb `text` starts with (letters up to the first SP or the end, any case), else undefined. */
+function asciiVerb(text: string): Verb | undefined {
+  let end = text.indexOf(" ");
+  if (end === -1) end = text.length;
+  if (end < 4 || end > 8) return undefined;
+  let upper = true;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) upper = false;
+    else if (c < 0x41 || c > 0x5a) return undefined;
+  }
+  const word = end === text.length ? text : text.slice(0, end);
+  const verb = upper ? word : word.toUpperCase();
+  return VERBS.has(verb) ? (verb as Verb) : undefined;
+}
+
 /**
  * Find the path at the start of `text` (`<...>`, a `>` inside a quoted local part does not end it).
  * Returns its end index (after `>`), or -1.
@@ -170,6 +204,19 @@ function parseVerb(verb: Verb, arg: string | undefined, options: CommandOptions)
 export function parseCommand(line: Uint8Array, options: CommandOptions = {}): CommandResult {
   if (line[0] === 0x16 && line[1] === 0x03) return { ok: false, reply: ParserReplies.crossProtocol, crossProtocol: true };
   if (line.length === 0) return fail(withText(ParserReplies.syntaxError, "Syntax error: empty command"));
+  // The common line, printable US-ASCII after a known verb: one pass over the octets, no decoder.
+  const ascii = printableAscii(line);
+  if (ascii !== undefined) {
+    const verb = asciiVerb(ascii);
+    if (verb !== undefined) {
+      const arg = ascii.length > verb.length ? ascii.slice(verb.length + 1) : undefined;
+      try {
+        return parseVerb(verb, arg, options);
+      } catch {
+        return fail(ParserReplies.syntaxError, verb);
+      }
+    }
+  }
   const word = firstWord(line);
   if (word !== undefined && FOREIGN_VERBS.has(word)) return { ok: false, reply: ParserReplies.crossProtocol, crossProtocol: true };
   const verb = word !== undefined && VERBS.has(word) ? (word as Verb) : undefined;

@@ -132,7 +132,11 @@ export class LineFramer {
       const end = lf;
       let line: Uint8Array;
       if (this.#accLength === 0) {
-        line = chunk.subarray(start, end);
+        // The common case, a whole line inside one chunk: one view, its CR already left out.
+        const content = end > start && chunk[end - 1] === CR ? end - 1 : end;
+        this.#consumeTo(chunk, end + 1);
+        if (this.#bare === "reject" && hasCrOrLf(chunk, start, content)) return BARE;
+        return { kind: "line", line: chunk.subarray(start, content) };
       } else {
         this.#append(chunk, start, end);
         line = this.#acc.slice(0, this.#accLength);
@@ -183,7 +187,7 @@ export class LineFramer {
 
   #finish(line: Uint8Array): FramedLine {
     const content = line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, line.length - 1) : line;
-    if (this.#bare === "reject" && (content.indexOf(CR) !== -1 || content.indexOf(LF) !== -1)) return BARE;
+    if (this.#bare === "reject" && hasCrOrLf(content, 0, content.length)) return BARE;
     return { kind: "line", line: content };
   }
 
@@ -212,4 +216,22 @@ export class LineFramer {
     const chunk = this.#chunks[0];
     if (chunk !== undefined) this.#consumeTo(chunk, chunk.length);
   }
+}
+
+/**
+ * True when `bytes[from, to)` holds a CR or an LF. A loop for command-sized lines (two native
+ * `indexOf` calls cost more than scanning a few dozen octets), `indexOf` for long ones.
+ */
+function hasCrOrLf(bytes: Uint8Array, from: number, to: number): boolean {
+  if (to - from > 256) {
+    const cr = bytes.indexOf(CR, from);
+    if (cr !== -1 && cr < to) return true;
+    const lf = bytes.indexOf(LF, from);
+    return lf !== -1 && lf < to;
+  }
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    if (c === CR || c === LF) return true;
+  }
+  return false;
 }

@@ -17,9 +17,10 @@ describe("toLookupDomain", () => {
       ["Bücher．Example", "xn--bcher-kva.example"],
       ["faß.de", "xn--fa-hia.de"], // nontransitional: ß is kept, not mapped to "ss"
       ["XN--BCHER-KVA.example", "xn--bcher-kva.example"],
-      ["xn--a.example", undefined], // invalid Punycode (node:url's domainToASCII accepts it)
+      ["xn--a.example", undefined], // invalid Punycode
       ["ab--cd.example", "ab--cd.example"],
       ["-ab.example", undefined],
+      ["-ü.example", undefined], // node:url's domainToASCII gives xn----eha.example
       ["_dmarc.example", undefined],
       ["127.1", "127.1"], // an ordinary name to the parser (domainToASCII would give 127.0.0.1)
       ["[192.0.2.1]", "[192.0.2.1]"],

@@ -6,7 +6,7 @@
  */
 import { hostname as osHostname } from "node:os";
 import path from "node:path";
-import { domainToASCII } from "node:url";
+import { toLookupDomain } from "@lmail/parser";
 import { z } from "zod";
 import { formatHostPort, parseHostPort, type HostPort } from "./host-port.js";
 import { unsafeLocalPartReason, SUBADDRESS_SEPARATOR } from "./recipient-policy.js";
@@ -48,22 +48,38 @@ const hostPort = z.string().transform((value, ctx): HostPort => {
 /** A string, or a list of them (for the repeatable flags). */
 const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === "string" ? [v] : v), z.array(item));
 
+/**
+ * A local domain as RCPT will see it: exactly the parser's `asciiDomain` for the name (its
+ * `toLookupDomain`), so that a configured domain and a recipient's domain can never disagree.
+ * Undefined with the reason when the name cannot be a local domain.
+ */
+function localDomain(text: string): { ascii: string } | { error: string } {
+  const ascii = toLookupDomain(text, { trailingDot: true });
+  if (ascii === undefined) return { error: "is not a domain name" };
+  // The recipient policy refuses every address literal (user@[192.0.2.1]): one cannot be local.
+  if (ascii.startsWith("[")) return { error: "is an address literal, and lmaild accepts no mail for address literals" };
+  return { ascii };
+}
+
 const domainName = z.string().transform((value, ctx) => {
-  const ascii = domainToASCII(value.trim().replace(/\.$/, "")).toLowerCase();
-  const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-  if (ascii === "" || ascii.length > 253 || !ascii.split(".").every((l) => label.test(l))) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a domain name` });
+  const domain = localDomain(value.trim());
+  if ("error" in domain) {
+    ctx.addIssue({ code: "custom", message: `"${value}" ${domain.error}` });
     return z.NEVER;
   }
-  return ascii;
+  return domain.ascii;
 });
 
 const mailboxAddress = z.string().transform((value, ctx) => {
   const at = value.lastIndexOf("@");
   const local = at > 0 ? value.slice(0, at) : "";
-  const domain = at > 0 ? domainToASCII(value.slice(at + 1)).toLowerCase() : "";
-  if (local === "" || domain === "") {
+  if (local === "" || at === value.length - 1) {
     ctx.addIssue({ code: "custom", message: `"${value}" is not local@domain` });
+    return z.NEVER;
+  }
+  const domain = localDomain(value.slice(at + 1));
+  if ("error" in domain) {
+    ctx.addIssue({ code: "custom", message: `the domain of "${value}" ${domain.error}` });
     return z.NEVER;
   }
   const unsafe = unsafeLocalPartReason(local);
@@ -75,7 +91,7 @@ const mailboxAddress = z.string().transform((value, ctx) => {
     ctx.addIssue({ code: "custom", message: `"${value}" has a +tag: declare the mailbox without it (tags are stripped at delivery)` });
     return z.NEVER;
   }
-  return { local: local.normalize("NFC").toLowerCase(), domain };
+  return { local: local.normalize("NFC").toLowerCase(), domain: domain.ascii };
 });
 
 const filePath = z.string().min(1, "must not be empty");

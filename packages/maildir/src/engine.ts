@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { DeliveredFile, DeliveryOutcome, DeliveryResult } from "./delivery-result.js";
-import { type MaildirTarget, prepareMaildir } from "./ensure.js";
+import { type CreatedPath, type MaildirTarget, prepareMaildir } from "./ensure.js";
+import { acquire, markKept, record, release } from "./leases.js";
 import { errnoCode, MaildirError, MaildirErrorCode } from "./errors.js";
 import { CREATE_FLAGS, type MaildirFile, type MaildirFs, nodeFs, READ_FLAGS } from "./fs-layer.js";
 import { CrlfToLf, type LineEnding } from "./line-endings.js";
@@ -135,13 +136,18 @@ interface Source {
  * when it is on another file system: EXDEV). The body is read once: the first file streams it,
  * the others copy it back from the first. Each `new/` is fsynced before a target counts as
  * delivered, and every tmp name is unlinked before this resolves.
- * Resolves to one outcome per target, per copy; never rejects.
+ *
+ * `keep(outcomes)` decides whether the copies committed stay (default: yes); when it says no,
+ * they are all taken back out of `new/` before this resolves (all or nothing). Directories this
+ * delivery created in a maildir that then kept no message are removed again before it resolves
+ * (`leases.ts`). Resolves to one outcome per target, per copy; never rejects.
  */
 export async function deliverCopies(
   body: MessageBody,
   copies: readonly CopyRequest[],
   s: Settings,
   signal: AbortSignal | undefined,
+  keep?: (outcomes: readonly (readonly DeliveryOutcome[])[]) => boolean,
 ): Promise<DeliveryOutcome[][]> {
   const startedMs = performance.now();
   const outcomes: DeliveryOutcome[][] = copies.map(() => []);
@@ -150,10 +156,22 @@ export async function deliverCopies(
   let bodyError: unknown;
   let bodyUsed = false;
   const ensured = new Map<string, Promise<void>>();
+  /** The maildirs leased, to let go of at the end (after any roll-back). */
+  const held: MaildirTarget[] = [];
+  const leaseAndPrepare = async (t: MaildirTarget): Promise<void> => {
+    await acquire(s.fs, t);
+    held.push(t);
+    const created: CreatedPath[] = [];
+    try {
+      await prepareMaildir(t, s, created);
+    } finally {
+      record(s.fs, t, created);
+    }
+  };
   const ensure = (t: MaildirTarget): Promise<void> => {
     let p = ensured.get(t.path);
     if (p === undefined) {
-      p = prepareMaildir(t, s);
+      p = leaseAndPrepare(t);
       ensured.set(t.path, p);
     }
     return p;
@@ -238,10 +256,14 @@ export async function deliverCopies(
       }
       for (const t of copy.targets) results.push(perTarget.get(t)!);
     }
+    publishOutcomes(outcomes, startedMs);
+    const committed = outcomes.flat().flatMap((o) => (o.ok ? [o.file] : []));
+    if (keep === undefined || keep(outcomes)) for (const f of committed) markKept(s.fs, f.maildir);
+    else await rollBack(s, committed);
   } finally {
     for (const tmp of tmpNames) await s.fs.unlink(tmp).catch(() => undefined);
+    for (const t of held) await release(s.fs, t);
   }
-  publishOutcomes(outcomes, startedMs);
   return outcomes;
 }
 
@@ -365,16 +387,13 @@ export async function deliverAll(
 ): Promise<DeliveryResult> {
   const s = resolveSettings(options);
   const headers = traceHeaderBlock({ returnPath: options.returnPath, deliveredTo: options.deliveredTo }, s.lineEnding);
-  const [outcomes = []] = await deliverCopies(body, [{ headers, targets: distinctTargets(targets) }], s, options.signal);
+  const allOk = (all: readonly (readonly DeliveryOutcome[])[]): boolean => all.every((c) => c.every((o) => o.ok));
+  // Rolled back inside, before the directories made for it are let go of.
+  const [outcomes = []] = await deliverCopies(body, [{ headers, targets: distinctTargets(targets) }], s, options.signal, allOk);
   const files: DeliveredFile[] = [];
-  let failure: { error: unknown } | undefined;
   for (const o of outcomes) {
-    if (o.ok) files.push(o.file);
-    else failure ??= { error: o.error };
-  }
-  if (failure !== undefined) {
-    await rollBack(s, files);
-    throw failure.error;
+    if (!o.ok) throw o.error;
+    files.push(o.file);
   }
   return { files };
 }

@@ -13,6 +13,15 @@ interface EnsureSettings {
   readonly fsync: boolean;
 }
 
+/** A name an ensure created: a directory, or the `maildirfolder` marker file. */
+export interface CreatedPath {
+  readonly path: string;
+  readonly file: boolean;
+}
+
+/** Where an ensure records what it created, in order (parents before children); undefined: not recorded. */
+type Recorder = CreatedPath[] | undefined;
+
 /** The subdirectories of a maildir (cr.yp.to/proto/maildir.html). */
 const SUBDIRS = ["tmp", "new", "cur"] as const;
 /** Directories are private to the mailbox owner (the spec's 0700). */
@@ -28,27 +37,28 @@ async function lstatOrUndefined(fs: MaildirFs, p: string): Promise<MaildirStats 
 }
 
 /** mkdir, and fsync the parent so that the new name survives a crash. False when it already existed. */
-async function makeDir(s: EnsureSettings, dir: string): Promise<boolean> {
+async function makeDir(s: EnsureSettings, dir: string, created: Recorder): Promise<boolean> {
   try {
     await s.fs.mkdir(dir, DIR_MODE);
   } catch (err) {
     if (errnoCode(err) === "EEXIST") return false;
     throw err;
   }
+  created?.push({ path: dir, file: false });
   if (s.fsync) await s.fs.syncDir(path.dirname(dir));
   return true;
 }
 
 /** The ancestors of a maildir are the administrator's: symlinks among them are followed. */
-async function ensureAncestor(s: EnsureSettings, dir: string): Promise<void> {
+async function ensureAncestor(s: EnsureSettings, dir: string, created: Recorder): Promise<void> {
   let st: MaildirStats;
   try {
     st = await s.fs.stat(dir);
   } catch (err) {
     if (errnoCode(err) !== "ENOENT") throw err;
     const parent = path.dirname(dir);
-    if (parent !== dir) await ensureAncestor(s, parent);
-    if (await makeDir(s, dir)) return;
+    if (parent !== dir) await ensureAncestor(s, parent, created);
+    if (await makeDir(s, dir, created)) return;
     st = await s.fs.stat(dir);
   }
   if (!st.isDirectory()) throw new MaildirError(MaildirErrorCode.NotDirectory, `not a directory: ${dir}`, dir);
@@ -58,11 +68,11 @@ async function ensureAncestor(s: EnsureSettings, dir: string): Promise<void> {
  * Make sure `dir` is a real directory, creating it if missing. `linkAllowed` only for the
  * maildir's own path; any symlink inside a maildir is refused, never followed.
  */
-async function ensureDir(s: EnsureSettings, dir: string, linkAllowed: boolean): Promise<void> {
+async function ensureDir(s: EnsureSettings, dir: string, linkAllowed: boolean, created: Recorder): Promise<void> {
   let st = await lstatOrUndefined(s.fs, dir);
   if (st === undefined) {
-    if (linkAllowed) await ensureAncestor(s, path.dirname(dir));
-    if (await makeDir(s, dir)) return;
+    if (linkAllowed) await ensureAncestor(s, path.dirname(dir), created);
+    if (await makeDir(s, dir, created)) return;
     st = await s.fs.lstat(dir);
   }
   if (st.isSymbolicLink()) {
@@ -73,10 +83,11 @@ async function ensureDir(s: EnsureSettings, dir: string, linkAllowed: boolean): 
 }
 
 /** Create the Maildir++ `maildirfolder` marker file (Courier, Dovecot) if missing. */
-async function ensureFolderMarker(s: EnsureSettings, dir: string): Promise<void> {
+async function ensureFolderMarker(s: EnsureSettings, dir: string, created: Recorder): Promise<void> {
   const marker = path.join(dir, "maildirfolder");
   try {
     const file = await s.fs.open(marker, CREATE_FLAGS, 0o600);
+    created?.push({ path: marker, file: true });
     await file.close();
   } catch (err) {
     if (errnoCode(err) !== "EEXIST") throw err;
@@ -88,11 +99,11 @@ async function ensureFolderMarker(s: EnsureSettings, dir: string): Promise<void>
  * and its `maildirfolder` marker; throw a {@link MaildirError} on a planted symlink or a file
  * where a directory belongs.
  */
-export async function ensureMaildir(target: MaildirTarget, s: EnsureSettings): Promise<void> {
-  if (target.root !== undefined) await ensureMaildir({ path: target.root, root: undefined }, s);
-  await ensureDir(s, target.path, target.root === undefined);
-  for (const sub of SUBDIRS) await ensureDir(s, path.join(target.path, sub), false);
-  if (target.root !== undefined) await ensureFolderMarker(s, target.path);
+export async function ensureMaildir(target: MaildirTarget, s: EnsureSettings, created?: CreatedPath[]): Promise<void> {
+  if (target.root !== undefined) await ensureMaildir({ path: target.root, root: undefined }, s, created);
+  await ensureDir(s, target.path, target.root === undefined, created);
+  for (const sub of SUBDIRS) await ensureDir(s, path.join(target.path, sub), false, created);
+  if (target.root !== undefined) await ensureFolderMarker(s, target.path, created);
 }
 
 /** How many verified maildirs are remembered per file-system layer (oldest forgotten first). */
@@ -107,17 +118,20 @@ const verified = new WeakMap<MaildirFs, Set<string>>();
  * own path, `cur/`, a folder's root and marker are not checked again. When that check fails in
  * any way, the maildir is forgotten and the full check runs (and decides).
  */
-export async function prepareMaildir(target: MaildirTarget, s: EnsureSettings): Promise<void> {
+export async function prepareMaildir(target: MaildirTarget, s: EnsureSettings, created?: CreatedPath[]): Promise<void> {
   let known = verified.get(s.fs);
   if (known?.has(target.path) === true) {
     try {
-      await Promise.all([ensureDir(s, path.join(target.path, "tmp"), false), ensureDir(s, path.join(target.path, "new"), false)]);
+      await Promise.all([
+        ensureDir(s, path.join(target.path, "tmp"), false, created),
+        ensureDir(s, path.join(target.path, "new"), false, created),
+      ]);
       return;
     } catch {
       known.delete(target.path);
     }
   }
-  await ensureMaildir(target, s);
+  await ensureMaildir(target, s, created);
   if (known === undefined) {
     known = new Set();
     verified.set(s.fs, known);
@@ -127,4 +141,9 @@ export async function prepareMaildir(target: MaildirTarget, s: EnsureSettings): 
     if (oldest.done !== true) known.delete(oldest.value);
   }
   known.add(target.path);
+}
+
+/** Forget a maildir (removed again): the next delivery into it checks and makes it whole. */
+export function forgetVerified(fs: MaildirFs, dir: string): void {
+  verified.get(fs)?.delete(dir);
 }

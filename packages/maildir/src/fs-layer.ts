@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { type FileHandle, link, lstat, mkdir, open, readdir, stat, unlink } from "node:fs/promises";
+import { type FileHandle, link, lstat, mkdir, open, readdir, rmdir, stat, unlink } from "node:fs/promises";
 
 /** What {@link MaildirFs.lstat} reports about a path (a subset of `fs.Stats`). */
 export interface MaildirStats {
@@ -42,6 +42,11 @@ export interface MaildirFs {
   readdir(path: string): Promise<string[]>;
   /** fsync(2) a directory, so that the names created in it are durable. */
   syncDir(path: string): Promise<void>;
+  /**
+   * rmdir(2): remove an empty directory (fails with ENOTEMPTY otherwise). Used only to take back
+   * the directories a failed delivery created; a layer without it never removes any.
+   */
+  rmdir?(path: string): Promise<void>;
 }
 
 class NodeFile implements MaildirFile {
@@ -82,6 +87,7 @@ export const nodeFs: MaildirFs = {
   lstat: (path) => lstat(path),
   stat: (path) => stat(path),
   readdir: (path) => readdir(path),
+  rmdir: (path) => rmdir(path),
   async syncDir(path) {
     const handle = await open(path, constants.O_RDONLY | constants.O_DIRECTORY);
     try {

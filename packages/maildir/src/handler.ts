@@ -1,7 +1,7 @@
 import { Enhanced, reply, ReplyCode, type Reply, SmtpError } from "@lmail/codes";
 import type { Awaitable, DataReply, Envelope, Handler, HookContext, HookReply, IncomingMessage, Recipient, SessionInfo } from "@lmail/session";
 import type { DeliveryOutcome } from "./delivery-result.js";
-import { type CopyRequest, deliverCopies, resolveSettings, rollBack } from "./engine.js";
+import { type CopyRequest, deliverCopies, resolveSettings } from "./engine.js";
 import type { MaildirTarget } from "./ensure.js";
 import { replyForError } from "./errors.js";
 import { Maildir } from "./maildir.js";
@@ -102,7 +102,13 @@ export function maildirHandler(options: MaildirHandlerOptions): Handler {
 
       const keys = [...groups.keys()];
       const copies: CopyRequest[] = keys.map((k) => groups.get(k)!);
-      const results = copies.length === 0 ? [] : await deliverCopies(message.body, copies, settings, ctx.signal);
+      const lmtp = ctx.session.protocol === "lmtp";
+      // SMTP: all or nothing. The engine takes the copies back (before it removes the maildirs
+      // it made for them) unless every recipient has one.
+      const allDelivered = (all: readonly (readonly DeliveryOutcome[])[]): boolean =>
+        place.every((p) => p !== undefined) && all.every((c) => c.every((o) => o.ok));
+      const results =
+        copies.length === 0 ? [] : await deliverCopies(message.body, copies, settings, ctx.signal, lmtp ? undefined : allDelivered);
       const outcome = (p: { group: string; path: string } | undefined): DeliveryOutcome => {
         if (p === undefined) return { ok: false, maildir: "", error: new SmtpError(unknownRecipientReply) };
         const gi = keys.indexOf(p.group);
@@ -111,12 +117,11 @@ export function maildirHandler(options: MaildirHandlerOptions): Handler {
       };
       const perRecipient = place.map(outcome);
 
-      if (ctx.session.protocol === "lmtp") {
+      if (lmtp) {
         return perRecipient.map((o): HookReply => (o.ok ? undefined : replyForError(o.error)));
       }
       const failures = perRecipient.flatMap((o) => (o.ok ? [] : [replyForError(o.error)]));
       if (failures.length === 0) return undefined;
-      await rollBack(settings, results.flat().flatMap((o) => (o.ok ? [o.file] : [])));
       // As the session collapses replies: a transient failure wins, so the client retries.
       return failures.find((r) => r.code < 500) ?? failures[0];
     },

@@ -14,7 +14,7 @@ const allowedDeps = {
   codes: [],
   parser: ["codes"],
   session: ["parser", "codes"],
-  mux: ["codes", "session"],
+  mux: ["codes", "session", "parser"],
   maildir: ["codes", "session"],
   tls: [],
   server: ["session", "codes", "tls", "mux", "maildir", "parser"],

@@ -1,6 +1,7 @@
-// One domain normalisation: a configured domain must be exactly the `asciiDomain` the parser gives
-// a recipient at RCPT, or a recipient of a local domain gets 550 (or, worse, another domain's mail
-// is accepted). The config uses @lmail/parser's toLookupDomain; this table checks the outcome.
+// One domain normalisation: a configured domain and a mux route key must be exactly the
+// `asciiDomain` the parser gives a recipient at RCPT, or a recipient of a local domain gets 550 or
+// is misrouted. Both use @lmail/parser's toLookupDomain; this table checks the outcome.
+import { toAsciiDomain } from "@lmail/mux";
 import { isPostmaster, parseCommand } from "@lmail/parser";
 import { describe, expect, it } from "vitest";
 import { ConfigError, resolveConfig, type DaemonConfig } from "../src/config.js";
@@ -64,8 +65,19 @@ const names: [string, string | undefined][] = [
   ["example.123", "example.123"], // domainToASCII refused it; the parser accepts it at RCPT
 ];
 
-describe("configured domains are the parser's asciiDomain", () => {
+/** The mux's key for a domain rule, or undefined where it throws its documented RangeError. */
+function muxKey(name: string): string | undefined {
+  try {
+    return toAsciiDomain(name);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return undefined;
+  }
+}
+
+describe("configured domains and mux keys are the parser's asciiDomain", () => {
   it.each(names)("%s", (name, expected) => {
+    expect(muxKey(name), "mux").toBe(expected);
     expect(rcpt(name)?.asciiDomain, "the table's expectation").toBe(expected);
     const c = configured(name);
     expect(c.domain, "domain").toBe(expected);
@@ -77,11 +89,13 @@ describe("configured domains are the parser's asciiDomain", () => {
     const c = resolveConfig({ cwd, file: { path: "/etc/lmaild.json", data: { domain: ["Example.ORG.", "bücher.example."], mailbox: ["Alice@BÜCHER.example."] } } });
     expect(c.domains).toEqual(["example.org", "xn--bcher-kva.example"]);
     expect(c.mailboxes).toEqual(new Map([["xn--bcher-kva.example", new Set(["alice"])]]));
+    expect(toAsciiDomain("Example.ORG.")).toBe("example.org");
   });
 
-  it("address literals are refused: lmaild accepts no mail for them", () => {
+  it("address literals: the mux keys them as the parser does; lmaild refuses them", () => {
     for (const literal of ["[192.0.2.1]", "[IPv6:2001:db8::1]"]) {
       expect(rcpt(literal)?.isAddressLiteral).toBe(true);
+      expect(toAsciiDomain(literal)).toBe(rcpt(literal)?.asciiDomain);
       expect(() => resolveConfig({ cwd, flags: { domain: [literal] } })).toThrow(/is an address literal/);
       expect(() => resolveConfig({ cwd, flags: { mailbox: [`x@${literal}`] } })).toThrow(/the domain of "x@\[.*\]" is an address literal/);
     }

@@ -3,33 +3,20 @@
  * `Address.asciiDomain`), local parts with their subaddress optionally stripped (RFC 5233).
  */
 
-// RFC 5321 §4.1.2 Domain, as lowercase A-labels: LDH labels separated by dots.
-const ASCII_DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
-// Characters that a URL parser would take as something other than part of a host name.
-const NOT_HOST = /[\s/\\?#@:%[\]]/u;
+import { toLookupDomain } from "@lmail/parser";
 
 /**
- * A domain as the mux compares it: lowercase A-labels, IDNA (UTS #46, non-transitional, as the
- * WHATWG URL standard applies it) for U-labels; an address literal (`[192.0.2.1]`) lowercased.
- * A trailing dot is dropped. Throws a `RangeError` for something that is not a domain (a
- * programming error when registering a route).
+ * A domain as the mux compares it: exactly the `asciiDomain` @lmail/parser gives for the same name
+ * in an address (its `toLookupDomain`): lowercase A-labels by UTS #46 (non-transitional, STD3
+ * rules, bidi, joiners, DNS lengths; `xn--` labels must be valid Punycode), or an address literal
+ * in the parser's form (`[192.0.2.1]`, `[ipv6:2001:db8::1]`). A trailing dot is dropped (not after
+ * a literal). Throws a `RangeError` for something the parser would refuse in an address (a
+ * programming error when registering a route: such a rule could never match).
  */
 export function toAsciiDomain(domain: string): string {
-  let name = domain.endsWith(".") ? domain.slice(0, -1) : domain;
-  if (name.startsWith("[") && name.endsWith("]")) return name.toLowerCase();
-  name = name.toLowerCase();
-  // eslint-disable-next-line no-control-regex
-  if (/[^\u0000-\u007f]/u.test(name)) {
-    if (NOT_HOST.test(name)) throw new RangeError(`not a domain: ${JSON.stringify(domain)}`);
-    try {
-      // The URL standard is available in every JavaScript runtime and applies UTS #46 to hosts.
-      name = new URL(`http://${name}/`).hostname;
-    } catch (cause) {
-      throw new RangeError(`not a domain: ${JSON.stringify(domain)}`, { cause });
-    }
-  }
-  if (!ASCII_DOMAIN.test(name)) throw new RangeError(`not a domain: ${JSON.stringify(domain)}`);
-  return name;
+  const ascii = toLookupDomain(domain, { trailingDot: true });
+  if (ascii === undefined) throw new RangeError(`not a domain: ${JSON.stringify(domain)}`);
+  return ascii;
 }
 
 /**

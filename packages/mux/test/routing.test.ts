@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseCommand } from "@lmail/parser";
 import type { Handler } from "@lmail/session";
 import { Mux, stripSubaddress, toAsciiDomain } from "../src/index.js";
 import { envelope, recipient, sessionInfo } from "./helpers.js";
@@ -173,6 +174,30 @@ describe("registration", () => {
     expect(toAsciiDomain("EXAMPLE.org")).toBe("example.org");
     expect(toAsciiDomain("[192.0.2.1]")).toBe("[192.0.2.1]");
     expect(toAsciiDomain("faß.de")).toBe("xn--fa-hia.de");
+  });
+
+  it("toAsciiDomain is the parser's asciiDomain for the same name at RCPT, or a RangeError where RCPT refuses it", () => {
+    const rcptDomain = (name: string): string | undefined => {
+      const r = parseCommand(new TextEncoder().encode(`RCPT TO:<x@${name}>`), { utf8Addresses: true });
+      return r.ok && r.command.verb === "RCPT" && !("postmaster" in r.command.to) ? r.command.to.asciiDomain : undefined;
+    };
+    // Accepted before this key was the parser's: each made a route that no recipient could match.
+    for (const name of ["xn--a.example", "xn--zz.example", `${"a".repeat(64)}.example`, "[foo]", "[192.0.2.1].", "-ü.example"]) {
+      expect(rcptDomain(name), name).toBeUndefined();
+      expect(() => toAsciiDomain(name), name).toThrow(RangeError);
+    }
+    for (const name of ["Bücher．Example", "XN--BCHER-KVA.example", "ab--cd.example", "127.1", "[IPv6:2001:DB8::1]", "[192.0.2.1]"]) {
+      expect(toAsciiDomain(name), name).toBe(rcptDomain(name));
+    }
+    expect(toAsciiDomain("Example.ORG.")).toBe(rcptDomain("Example.ORG"));
+  });
+
+  it("a route registered with a U-label serves the recipient the parser gives for it", () => {
+    const u = named("u");
+    const mux = new Mux({ defaultHandler: named("default") }).domain("Bücher．Example.", u);
+    const r = parseCommand(new TextEncoder().encode("RCPT TO:<anna@BÜCHER.example>"), { utf8Addresses: true });
+    if (!r.ok || r.command.verb !== "RCPT") throw new Error("expected a RCPT");
+    expect(mux.route({ address: r.command.to, params: r.command.params }, envelope([]), sessionInfo())).toBe(u);
   });
 
   it("rejects limits that are not positive integers", () => {

@@ -155,8 +155,10 @@ async function drop(fs: MaildirFs, table: Table, dir: string): Promise<void> {
     else holder.created.set(p, file);
   }
   if (remove.length === 0 || fs.rmdir === undefined) return;
-  // Children before their parents: a longer path is never a parent of a shorter one.
-  remove.sort((a, b) => b.path.length - a.path.length);
+  // Children before their parents: a longer path is never a parent of a shorter one. The folder
+  // marker goes after its siblings (just before its folder), so a removal stopped by another
+  // process's file in `tmp/` or `new/` never leaves a folder without its marker.
+  remove.sort((a, b) => removalRank(b) - removalRank(a));
   forgetVerified(fs, dir);
   // Registered before the first rmdir is issued: a delivery that starts from here on waits.
   let finished!: () => void;
@@ -168,6 +170,14 @@ async function drop(fs: MaildirFs, table: Table, dir: string): Promise<void> {
     table.removals.delete(removal);
     finished();
   }
+}
+
+/**
+ * Where a created name comes in the removal order (higher first): its length for a directory, for
+ * a file (the folder marker) just above its parent directory's, below every sibling directory.
+ */
+function removalRank(c: CreatedPath): number {
+  return c.file ? path.dirname(c.path).length + 0.5 : c.path.length;
 }
 
 /** The names in `dir` ([] when it is gone), or undefined when it cannot be read. */

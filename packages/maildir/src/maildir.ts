@@ -2,6 +2,7 @@ import path from "node:path";
 import { cleanTmp, type CleanTmpOptions } from "./clean-tmp.js";
 import { deliverAll, resolveSettings } from "./engine.js";
 import { ensureMaildir } from "./ensure.js";
+import { acquire, markKept, release } from "./leases.js";
 import type { DeliveryResult } from "./delivery-result.js";
 import { MaildirError, MaildirErrorCode } from "./errors.js";
 import type { DeliverOptions, WriteOptions } from "./options.js";
@@ -48,9 +49,20 @@ export class Maildir {
     return new Maildir(path.join(base, folderDirName(full)), this.options, base);
   }
 
-  /** Create the maildir (and, for a folder, its root) if missing; refuse planted symlinks. */
+  /**
+   * Create the maildir (and, for a folder, its root) if missing; refuse planted symlinks. What
+   * ensure() confirms stays: it is marked kept, so a refused delivery running at the same time in
+   * this process does not take back the directories it made.
+   */
   async ensure(): Promise<void> {
-    await ensureMaildir(this, resolveSettings(this.options));
+    const settings = resolveSettings(this.options);
+    await acquire(settings.fs, this);
+    try {
+      await ensureMaildir(this, settings);
+      markKept(settings.fs, this.path);
+    } finally {
+      await release(settings.fs, this);
+    }
   }
 
   /** Deliver one message; resolves once it is durable in `new/`. See `deliver()`. */

@@ -210,6 +210,37 @@ describe("a refused delivery takes back the maildir it created", () => {
     await expect(deliver(dir, body())).rejects.toThrow("refused");
     expect(await tree(root)).toEqual(["u", "u/cur", "u/new", "u/tmp", "u/tmp/1.other.host"]);
   });
+
+  it("a folder stopped by another process's file in its tmp/ keeps its maildirfolder marker", async () => {
+    const root = await tempDir();
+    await new Maildir(root).ensure();
+    const folder = new Maildir(root).folder("Lists");
+    async function* body(): AsyncIterable<Uint8Array> {
+      yield await Promise.resolve(bytes("a\n"));
+      await writeFile(path.join(folder.path, "tmp", "1.other.host"), "x\n");
+      throw new Error("refused");
+    }
+    await expect(deliver(folder, body())).rejects.toThrow("refused");
+    // Dovecot and Courier look for the marker: a folder that stays must keep it.
+    expect((await readdir(folder.path)).sort()).toEqual(["cur", "maildirfolder", "new", "tmp"]);
+  });
+});
+
+describe("Maildir.ensure() during a refused delivery", () => {
+  it("what ensure() confirmed stays, though the refused delivery made it", async () => {
+    const root = await tempDir();
+    const dir = path.join(root, "alice");
+    let confirmed: string[] = [];
+    async function* body(): AsyncIterable<Uint8Array> {
+      yield await Promise.resolve(bytes("a\n"));
+      await new Maildir(dir).ensure(); // the application provisions the mailbox meanwhile
+      confirmed = (await readdir(dir)).sort();
+      throw new Error("refused");
+    }
+    await expect(deliver(dir, body())).rejects.toThrow("refused");
+    expect(confirmed).toEqual(["cur", "new", "tmp"]);
+    expect(await tree(root)).toEqual(["alice", "alice/cur", "alice/new", "alice/tmp"]);
+  });
 });
 
 describe("concurrent deliveries into one new maildir", () => {

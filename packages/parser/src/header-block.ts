@@ -42,6 +42,34 @@ function validName(bytes: Uint8Array, from: number, to: number): boolean {
   return true;
 }
 
+/** Longest run {@link decodeRun} turns into a string in one call (a bound on its argument count). */
+const MAX_ASCII_RUN = 4096;
+/** Runs up to this long are built a character at a time (no view, no spread of arguments). */
+const SHORT_RUN = 32;
+
+/**
+ * `bytes[from, to)` decoded as the lenient decoder would: a run of US-ASCII octets (the common
+ * case) is its own characters, one call and no decoder; anything else goes to the decoder.
+ */
+function decodeRun(bytes: Uint8Array, from: number, to: number): string {
+  if (to - from <= MAX_ASCII_RUN) {
+    let ascii = true;
+    for (let i = from; i < to; i++) {
+      if (bytes[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      if (to - from > SHORT_RUN) return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[]);
+      let text = "";
+      for (let i = from; i < to; i++) text += String.fromCharCode(bytes[i]!);
+      return text;
+    }
+  }
+  return lenient.decode(bytes.subarray(from, to));
+}
+
 /**
  * Parse the header block at the start of a message (RFC 5322 §2.2, §3.6.8): fields up to the empty
  * line. Lines may end in CRLF or LF. A line that is neither a field nor a continuation (no colon,
@@ -52,18 +80,27 @@ function validName(bytes: Uint8Array, from: number, to: number): boolean {
 export function parseHeaderBlock(bytes: Uint8Array): HeaderBlock {
   const fields: HeaderField[] = [];
   let name: string | undefined;
-  let parts: Uint8Array[] = [];
+  // The open field's value: the run valueFrom..valueTo of `bytes` while it has one line (the common
+  // case, decoded without a copy); its lines in `parts` once it has continuation lines.
+  let valueFrom = 0;
+  let valueTo = 0;
+  let parts: Uint8Array[] | undefined;
   const close = () => {
     if (name === undefined) return;
-    const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      joined.set(p, at);
-      at += p.length;
+    let value: string;
+    if (parts === undefined) value = decodeRun(bytes, valueFrom, valueTo);
+    else {
+      const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        joined.set(p, at);
+        at += p.length;
+      }
+      value = decodeRun(joined, 0, joined.length);
     }
-    fields.push(Object.freeze({ name, value: trimWhitespace(lenient.decode(joined)) }));
+    fields.push(Object.freeze({ name, value: trimWhitespace(value) }));
     name = undefined;
-    parts = [];
+    parts = undefined;
   };
   let pos = 0;
   for (;;) {
@@ -81,19 +118,22 @@ export function parseHeaderBlock(bytes: Uint8Array): HeaderBlock {
     const first = bytes[pos];
     if (first === SP || first === HTAB) {
       if (name === undefined) return { fields, end: pos };
-      parts.push(bytes.subarray(pos, contentEnd));
+      (parts ??= [bytes.subarray(valueFrom, valueTo)]).push(bytes.subarray(pos, contentEnd));
     } else {
-      const colon = bytes.subarray(pos, contentEnd).indexOf(COLON);
-      let nameEnd = pos + colon;
+      let colon = pos;
+      while (colon < contentEnd && bytes[colon] !== COLON) colon++;
+      let nameEnd = colon;
       // RFC 5322 §4.5.8 (obsolete syntax): whitespace before the colon is tolerated
-      while (colon > 0 && nameEnd > pos && isWsp(bytes[nameEnd - 1] ?? 0)) nameEnd--;
-      if (colon === -1 || !validName(bytes, pos, nameEnd)) {
+      while (colon < contentEnd && colon > pos && nameEnd > pos && isWsp(bytes[nameEnd - 1] ?? 0)) nameEnd--;
+      if (colon === contentEnd || !validName(bytes, pos, nameEnd)) {
         close();
         return { fields, end: pos };
       }
       close();
-      name = lenient.decode(bytes.subarray(pos, nameEnd));
-      parts = [bytes.subarray(pos + colon + 1, contentEnd)];
+      // validName: printable US-ASCII only
+      name = decodeRun(bytes, pos, nameEnd);
+      valueFrom = colon + 1;
+      valueTo = contentEnd;
     }
     pos = lf + 1;
   }

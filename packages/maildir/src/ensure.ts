@@ -36,6 +36,19 @@ async function lstatOrUndefined(fs: MaildirFs, p: string): Promise<MaildirStats 
   }
 }
 
+/**
+ * Per file-system layer: directories made by a delivery whose parent's fsync has not ended yet.
+ * Another delivery that finds such a directory already there waits for that fsync before it
+ * trusts the name, so that it never acknowledges a message in a maildir whose own name could
+ * still be lost in a crash. (Another process's fresh directory cannot be known; it is trusted.)
+ */
+const unsynced = new WeakMap<MaildirFs, Map<string, Promise<void>>>();
+
+/** The fsync that will make `dir`'s name durable, while one runs (no await on the common path). */
+function pendingSync(fs: MaildirFs, dir: string): Promise<void> | undefined {
+  return unsynced.get(fs)?.get(dir);
+}
+
 /** mkdir, and fsync the parent so that the new name survives a crash. False when it already existed. */
 async function makeDir(s: EnsureSettings, dir: string, created: Recorder): Promise<boolean> {
   try {
@@ -45,7 +58,20 @@ async function makeDir(s: EnsureSettings, dir: string, created: Recorder): Promi
     throw err;
   }
   created?.push({ path: dir, file: false });
-  if (s.fsync) await s.fs.syncDir(path.dirname(dir));
+  if (s.fsync) {
+    let pending = unsynced.get(s.fs);
+    if (pending === undefined) {
+      pending = new Map();
+      unsynced.set(s.fs, pending);
+    }
+    const sync = s.fs.syncDir(path.dirname(dir));
+    pending.set(dir, sync);
+    try {
+      await sync;
+    } finally {
+      if (pending.get(dir) === sync) pending.delete(dir);
+    }
+  }
   return true;
 }
 
@@ -62,6 +88,8 @@ async function ensureAncestor(s: EnsureSettings, dir: string, created: Recorder)
     st = await s.fs.stat(dir);
   }
   if (!st.isDirectory()) throw new MaildirError(MaildirErrorCode.NotDirectory, `not a directory: ${dir}`, dir);
+  const sync = pendingSync(s.fs, dir);
+  if (sync !== undefined) await sync;
 }
 
 /**
@@ -80,6 +108,8 @@ async function ensureDir(s: EnsureSettings, dir: string, linkAllowed: boolean, c
     st = await s.fs.stat(dir);
   }
   if (!st.isDirectory()) throw new MaildirError(MaildirErrorCode.NotDirectory, `not a directory: ${dir}`, dir);
+  const sync = pendingSync(s.fs, dir);
+  if (sync !== undefined) await sync;
 }
 
 /** Create the Maildir++ `maildirfolder` marker file (Courier, Dovecot) if missing. */

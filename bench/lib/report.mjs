@@ -31,6 +31,12 @@ export function buildResults(meta, collected, goals) {
       // far node:net alone gets: a goal the floor misses is out of reach of any Node server).
       for (const a of metricRows.filter((r) => (r.family === "lmail" || r.family === "floor") && r.summary)) {
         for (const b of metricRows.filter((r) => (r.family === "anchor" || (r.family === "floor" && a.family === "lmail")) && r.summary)) {
+          // An anchor whose figure is under 1% of the other's (smtp-sink's RSS growth of 0.0 MiB)
+          // gives a ratio that only measures rounding: say so instead of printing it.
+          if (b.summary.median * 100 < a.summary.median) {
+            ratios.push({ lmail: a.server, anchor: b.server, values: [], summary: null, tooSmall: true });
+            continue;
+          }
           const { ratios: values, summary } = pairedRatios(a.samples, b.samples);
           if (summary) ratios.push({ lmail: a.server, anchor: b.server, values, summary });
         }
@@ -91,7 +97,11 @@ export function toMarkdown(results) {
       }
       if (m.ratios.length > 0) {
         out.push("");
-        out.push(m.ratios.map((r) => `${r.lmail} ÷ ${r.anchor}: ${fmtRatio(r.summary)}`).join("; "));
+        out.push(
+          m.ratios
+            .map((r) => `${r.lmail} ÷ ${r.anchor}: ${r.tooSmall ? `none (${r.anchor}'s figure is under 1% of ${r.lmail}'s)` : fmtRatio(r.summary)}`)
+            .join("; "),
+        );
       }
       out.push("");
     }

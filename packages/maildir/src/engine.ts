@@ -256,10 +256,11 @@ export async function deliverCopies(
       }
       for (const t of copy.targets) results.push(perTarget.get(t)!);
     }
-    publishOutcomes(outcomes, startedMs);
     const committed = outcomes.flat().flatMap((o) => (o.ok ? [o.file] : []));
-    if (keep === undefined || keep(outcomes)) for (const f of committed) markKept(s.fs, f.maildir);
+    const kept = keep === undefined || keep(outcomes);
+    if (kept) for (const f of committed) markKept(s.fs, f.maildir);
     else await rollBack(s, committed);
+    publishOutcomes(outcomes, startedMs, !kept);
   } finally {
     for (const tmp of tmpNames) await s.fs.unlink(tmp).catch(() => undefined);
     for (const t of held) await release(s.fs, t);

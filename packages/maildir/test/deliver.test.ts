@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { constants } from "node:fs";
+import { constants, readdirSync } from "node:fs";
 import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -444,5 +444,28 @@ describe("observability (node:diagnostics_channel)", () => {
     expect(events[0]).toMatchObject({ ok: true, file: { maildir: a, bytes: messageLf.length } });
     expect(events[1]).toMatchObject({ ok: false, maildir: b, error: { code: "ENOSPC" } });
     expect((events[0] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(0);
+    expect(events.map((e) => (e as { rolledBack: boolean }).rolledBack)).toEqual([false, false]);
+  });
+
+  it("an all-or-nothing delivery's copy that was taken back is published with rolledBack, after the roll-back", async () => {
+    const root = await tempDir();
+    const [a, b] = [path.join(root, "a"), path.join(root, "b")];
+    const fs = faultyFs({ syncDir: (p) => (p.startsWith(b) ? errno("ENOSPC") : undefined) });
+    const events: { ok: boolean; rolledBack: boolean; fileLeft: string[] | undefined }[] = [];
+    const listener = (m: unknown): void => {
+      const e = m as { ok: boolean; rolledBack: boolean };
+      // What is in a's new/ when the event arrives: empty once the copy was taken back.
+      events.push({ ok: e.ok, rolledBack: e.rolledBack, fileLeft: e.ok ? readdirSync(path.join(a, "new")) : undefined });
+    };
+    subscribe(MAILDIR_DELIVERY_CHANNEL, listener);
+    try {
+      await expect(deliver([a, b], bytes(message), { fs })).rejects.toMatchObject({ code: "ENOSPC" });
+    } finally {
+      unsubscribe(MAILDIR_DELIVERY_CHANNEL, listener);
+    }
+    expect(events).toEqual([
+      { ok: true, rolledBack: true, fileLeft: [] },
+      { ok: false, rolledBack: false, fileLeft: undefined },
+    ]);
   });
 });

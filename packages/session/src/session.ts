@@ -271,15 +271,22 @@ export class SmtpSession {
     }
   }
 
-  /** Queued reply bytes, all at once; `undefined` when none. */
-  dataToSend(): Uint8Array | undefined {
+  /**
+   * Queued reply bytes, all at once; `undefined` when none. The result is always a fresh array
+   * that the caller owns, made by `allocate` (default `new Uint8Array(size)`): it must return an
+   * array of exactly `size` octets, every one of which is then written. A Node server passes
+   * `Buffer.allocUnsafe`: a pooled Buffer costs less to make than a small `Uint8Array`, and a
+   * socket writes it as it is (a plain `Uint8Array` is wrapped in a new Buffer by every write).
+   */
+  dataToSend(allocate?: (size: number) => Uint8Array): Uint8Array | undefined {
     if (this.#out.length === 0) return undefined;
     const parts = this.#out;
     this.#out = [];
     // Always a fresh array (encoded replies are cached and shared): the caller owns what it gets.
     let size = 0;
     for (const p of parts) size += p.length;
-    const all = new Uint8Array(size);
+    const all = allocate === undefined ? new Uint8Array(size) : allocate(size);
+    if (all.length !== size) throw new SessionUsageError(`dataToSend: allocate(${String(size)}) returned ${String(all.length)} octets`);
     let at = 0;
     for (const p of parts) {
       all.set(p, at);

@@ -106,6 +106,26 @@ describe("SmtpSession API", () => {
     expect(s.dataToSend()).toBeUndefined();
   });
 
+  it("dataToSend(allocate): the replies in the array allocate makes, every octet written; a wrong size is a usage error", () => {
+    const s = session();
+    pump(s);
+    s.dataToSend(); // the greeting
+    s.receiveData(bytes("NOOP\r\nNOOP\r\n"));
+    pump(s);
+    const sizes: number[] = [];
+    // Filled with junk first: dataToSend must overwrite all of it (a Node server passes Buffer.allocUnsafe).
+    const out = s.dataToSend((size) => {
+      sizes.push(size);
+      return new Uint8Array(size).fill(0x58);
+    });
+    expect(sizes).toEqual([out!.length]);
+    expect(text(out)).toBe("250 OK\r\n250 OK\r\n");
+    expect(s.dataToSend(() => new Uint8Array(1))).toBeUndefined();
+    s.receiveData(bytes("NOOP\r\n"));
+    pump(s);
+    expect(() => s.dataToSend((size) => new Uint8Array(size + 1))).toThrow(SessionUsageError);
+  });
+
   it("shutdown(): 421 4.3.2 at once when idle", () => {
     const s = session();
     pump(s);

@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomInt } from "node:crypto";
+import { type FSWatcher, watch } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cleanTmp } from "../src/index.js";
+import { cleanTmp, Maildir } from "../src/index.js";
 import { names, tempDir } from "./helpers.js";
 
 const packageDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -69,13 +70,21 @@ interface Round {
   reported: string[];
 }
 
+/** When a round kills its child: after `afterOks` reported deliveries (0: once it is ready), and then. */
+interface Kill {
+  readonly afterOks: number;
+  /** "timer": `delayMs` later; "tmp": at the next file made or removed in `a/tmp/`, `delayMs` later. */
+  readonly on: "timer" | "tmp";
+  readonly delayMs: number;
+}
+
 /**
- * Start the child, wait until it has reported `afterOks` deliveries (0: until it is ready), SIGKILL
- * it `delayMs` later, and collect what it reported. Counting deliveries rather than milliseconds
- * keeps the test meaningful on any disk: on one where an fsync takes 100 ms, a fixed delay after
- * `ready` might never see a delivery finish.
+ * Start the child, SIGKILL it as `kill` says, and collect what it reported. The kill is tied to
+ * what the child does (deliveries reported, a tmp file made), not to time since its start: on a
+ * disk where an fsync takes 100 ms, or a machine so loaded that a delivery takes seconds, a fixed
+ * delay might never see a delivery finish, or never land inside one.
  */
-function round(a: string, b: string, afterOks: number, delayMs: number): Promise<Round> {
+function round(a: string, b: string, kill: Kill): Promise<Round> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [path.join(buildDir, "child.mjs"), a, b], { stdio: ["ignore", "pipe", "pipe"] });
     const reported: string[] = [];
@@ -83,14 +92,22 @@ function round(a: string, b: string, afterOks: number, delayMs: number): Promise
     let out = "";
     let err = "";
     let armed = false;
+    let watcher: FSWatcher | undefined;
+    const fire = () => setTimeout(() => proc.kill("SIGKILL"), kill.delayMs);
     const arm = () => {
       armed = true;
       clearTimeout(guard);
-      setTimeout(() => proc.kill("SIGKILL"), delayMs);
+      if (kill.on === "timer") fire();
+      else {
+        watcher = watch(path.join(a, "tmp"), () => {
+          watcher?.close();
+          fire();
+        });
+      }
     };
     const guard = setTimeout(() => {
       proc.kill("SIGKILL");
-      reject(new Error(`child did not deliver ${afterOks} messages within 60 s: ${err}`));
+      reject(new Error(`child did not deliver ${String(kill.afterOks)} messages within 60 s: ${err}`));
     }, 60_000);
     proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
     proc.stdout.on("data", (d: Buffer) => {
@@ -100,16 +117,17 @@ function round(a: string, b: string, afterOks: number, delayMs: number): Promise
         const line = out.slice(0, nl);
         out = out.slice(nl + 1);
         if (line === "ready") {
-          if (afterOks === 0) arm();
+          if (kill.afterOks === 0) arm();
         } else if (line.startsWith("ok ")) {
           reported.push(...line.slice(3).split(" "));
-          if (!armed && ++oks === afterOks) arm();
+          if (!armed && ++oks === kill.afterOks) arm();
         }
       }
     });
     proc.on("error", reject);
     proc.on("exit", (_code, signal) => {
       clearTimeout(guard);
+      watcher?.close();
       if (signal !== "SIGKILL") reject(new Error(`child ended without being killed: ${err}`));
       else resolve({ reported });
     });
@@ -122,13 +140,20 @@ describe("crash safety: a delivering process SIGKILLed at random points", () => 
     const a = path.join(root, "a");
     const b = path.join(root, "b");
     await mkdir(root, { recursive: true });
+    await new Maildir(a).ensure(); // a/tmp/ is watched from the first round on
     const rounds = 15;
     let reportedTotal = 0;
     let tmpLeftovers = 0;
     for (let i = 0; i < rounds; i++) {
-      // A third of the rounds kill soon after start-up (often inside the first delivery); the
-      // others let one or two deliveries finish first, then kill at a random point of the next.
-      const { reported } = await round(a, b, i % 3, randomInt(0, 60));
+      // A third of the rounds kill as the first delivery's tmp file appears (inside a delivery
+      // whatever the machine's speed); a third let one delivery finish, then kill at a random
+      // time; a third let two finish, then kill at a random point after the next tmp file appears.
+      const kills: Kill[] = [
+        { afterOks: 0, on: "tmp", delayMs: 0 },
+        { afterOks: 1, on: "timer", delayMs: randomInt(0, 60) },
+        { afterOks: 2, on: "tmp", delayMs: randomInt(0, 30) },
+      ];
+      const { reported } = await round(a, b, kills[i % 3]!);
       reportedTotal += reported.length;
       const dirs = [a, b, path.join(a, ".Lists")].map((d) => path.join(d, "new"));
       const present = new Set<string>();

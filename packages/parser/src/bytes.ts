@@ -39,6 +39,29 @@ export function utf8Length(text: string): number {
   return n;
 }
 
+/** Longest run {@link asciiRun} turns into a string (a bound on `String.fromCharCode`'s argument count). */
+const MAX_ASCII_RUN = 4096;
+/** Runs up to this long are built a character at a time (no view, no spread of arguments). */
+const SHORT_RUN = 32;
+
+/**
+ * `bytes[from, to)` as a string, one character per octet, when every octet lies in `low..high`
+ * (a US-ASCII range, so the result is what a UTF-8 decoder would give); undefined when one does
+ * not, or when the run is longer than 4096 octets. The fast path of the parser's decoders: the
+ * caller's general path decides whatever this refuses.
+ */
+export function asciiRun(bytes: Uint8Array, from: number, to: number, low: number, high: number): string | undefined {
+  if (to - from > MAX_ASCII_RUN) return undefined;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    if (c < low || c > high) return undefined;
+  }
+  if (to - from > SHORT_RUN) return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[]);
+  let text = "";
+  for (let i = from; i < to; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
+}
+
 /** True when `text` holds a character outside US-ASCII. */
 export function hasNonAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return true;

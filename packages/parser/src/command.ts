@@ -1,5 +1,5 @@
 import { withText, type Reply } from "@lmail/codes";
-import { decodeUtf8, hasControl, SP } from "./bytes.js";
+import { asciiRun, decodeUtf8, hasControl, SP } from "./bytes.js";
 import { parseForwardPath, parseReversePath } from "./address.js";
 import { checkAddressLiteral, checkDomain } from "./domain.js";
 import { parseMailParameters, parseRcptParameters, parseSizeValue } from "./parameters.js";
@@ -52,24 +52,6 @@ function firstWord(line: Uint8Array): string | undefined {
   let word = "";
   for (let i = 0; i < end; i++) word += String.fromCharCode(line[i] ?? 0);
   return LETTERS.test(word) ? word.toUpperCase() : undefined;
-}
-
-/** Longest line {@link printableAscii} turns into a string in one call (a bound on its argument count). */
-const MAX_FAST_LINE = 4096;
-
-/**
- * The line as a string when every octet is printable US-ASCII (SP to "~"): then it is valid UTF-8
- * with no control character, and each octet is its own character. Undefined otherwise (the general
- * path decides).
- */
-function printableAscii(line: Uint8Array): string | undefined {
-  const n = line.length;
-  if (n > MAX_FAST_LINE) return undefined;
-  for (let i = 0; i < n; i++) {
-    const c = line[i]!;
-    if (c < 0x20 || c > 0x7e) return undefined;
-  }
-  return String.fromCharCode.apply(null, line as unknown as number[]);
 }
 
 /** The known verb `text` starts with (letters up to the first SP or the end, any case), else undefined. */
@@ -205,7 +187,8 @@ export function parseCommand(line: Uint8Array, options: CommandOptions = {}): Co
   if (line[0] === 0x16 && line[1] === 0x03) return { ok: false, reply: ParserReplies.crossProtocol, crossProtocol: true };
   if (line.length === 0) return fail(withText(ParserReplies.syntaxError, "Syntax error: empty command"));
   // The common line, printable US-ASCII after a known verb: one pass over the octets, no decoder.
-  const ascii = printableAscii(line);
+  // Printable US-ASCII (SP to "~"): valid UTF-8 with no control character, one character per octet.
+  const ascii = asciiRun(line, 0, line.length, 0x20, 0x7e);
   if (ascii !== undefined) {
     const verb = asciiVerb(ascii);
     if (verb !== undefined) {

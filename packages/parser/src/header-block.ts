@@ -1,4 +1,4 @@
-import { CR, LF } from "./bytes.js";
+import { asciiRun, CR, LF } from "./bytes.js";
 
 /** One header field, unfolded. */
 export interface HeaderField {
@@ -42,32 +42,12 @@ function validName(bytes: Uint8Array, from: number, to: number): boolean {
   return true;
 }
 
-/** Longest run {@link decodeRun} turns into a string in one call (a bound on its argument count). */
-const MAX_ASCII_RUN = 4096;
-/** Runs up to this long are built a character at a time (no view, no spread of arguments). */
-const SHORT_RUN = 32;
-
 /**
  * `bytes[from, to)` decoded as the lenient decoder would: a run of US-ASCII octets (the common
- * case) is its own characters, one call and no decoder; anything else goes to the decoder.
+ * case) without the decoder, anything else with it.
  */
 function decodeRun(bytes: Uint8Array, from: number, to: number): string {
-  if (to - from <= MAX_ASCII_RUN) {
-    let ascii = true;
-    for (let i = from; i < to; i++) {
-      if (bytes[i]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      if (to - from > SHORT_RUN) return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[]);
-      let text = "";
-      for (let i = from; i < to; i++) text += String.fromCharCode(bytes[i]!);
-      return text;
-    }
-  }
-  return lenient.decode(bytes.subarray(from, to));
+  return asciiRun(bytes, from, to, 0x00, 0x7f) ?? lenient.decode(bytes.subarray(from, to));
 }
 
 /**
